@@ -1,0 +1,27 @@
+"""The `shipspec` command line: click groups that parse options and call the pipeline.
+
+This package is the only place that imports click and the only place that turns
+errors into exit codes (see :func:`compiler.cli.common.handle_errors`).
+"""
+
+from __future__ import annotations
+
+import click
+
+from compiler.cli.spec import init_command, schema_command, validate_command
+from compiler.version import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="shipspec")
+def cli() -> None:
+    """shipspec: compile platform specs into repositories, pipelines, charts and stacks."""
+
+
+cli.add_command(validate_command)
+cli.add_command(schema_command)
+cli.add_command(init_command)
+
+
+def main() -> None:
+    cli(prog_name="shipspec")

@@ -1,0 +1,73 @@
+"""Commands about the spec itself: validate, schema, init."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from compiler.cli.common import format_option, handle_errors
+from compiler.errors import UsageError
+from compiler.pipeline import load_spec
+from compiler.report import reporter_for
+from compiler.settings import Settings, load_settings
+from compiler.spec.schema import schema_json
+from compiler.spec.starter import write_starter
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    paths: tuple[Path, ...]
+    settings: Settings
+    output_format: str
+
+
+@click.command("validate")
+@paths_argument
+@format_option
+@click.option("--max-errors", type=click.IntRange(min=0), help="Show at most this many (0: all).")
+@handle_errors()
+def validate_command(paths: tuple[Path, ...], output_format: str, max_errors: int | None) -> None:
+    """Validate spec files (default: the specs folder) and report every problem."""
+    settings = load_settings(max_errors=max_errors)
+    options = ValidateOptions(paths or (Path(settings.specs),), settings, output_format)
+    spec = load_spec(options.paths, options.settings)
+    modules = sum(len(p.model.spec.modules) for p in spec.projects)
+    summary = (
+        f"{len(spec.files)} file(s) valid: {len(spec.projects)} project(s), "
+        f"{modules} module(s), {len(spec.tenants)} tenant(s)"
+    )
+    reporter_for(output_format, settings.max_errors).success(summary, [])
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema (draft 2020-12) of spec documents, for editors and CI."""
+    click.echo(schema_json(), nl=False)
+
+
+@click.command("init")
+@click.argument("name", metavar="TENANT/PROJECT")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to write the spec (default: <specs>/<tenant>/<project>.yaml).",
+)
+@handle_errors()
+def init_command(name: str, output: Path | None) -> None:
+    """Write a commented starter spec for a new project; never overwrites a file."""
+    tenant, _, project = name.partition("/")
+    if not tenant or not project:
+        raise UsageError(
+            f"expected TENANT/PROJECT, got {name!r}", hint="e.g. shipspec init contoso/payments"
+        )
+    settings = load_settings()
+    target = output or Path(settings.specs) / tenant / f"{project}.yaml"
+    write_starter(tenant, project, target)
+    click.echo(
+        f"wrote {target.as_posix()}; edit it, then run: shipspec validate {target.as_posix()}"
+    )

@@ -1,0 +1,80 @@
+"""Text and JSON reporters over one result shape: diagnostics, an error, or a success.
+
+Text goes to people (stdout for results, stderr for failures); JSON goes to CI and
+is always exactly one document on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Protocol, TextIO
+
+from compiler.errors import Diagnostic, ExitCode
+
+DEFAULT_MAX_ERRORS = 100
+
+
+class Reporter(Protocol):
+    def diagnostics(self, found: list[Diagnostic]) -> None: ...
+
+    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None: ...
+
+    def success(self, summary: str, data: object) -> None: ...
+
+
+class TextReporter:
+    """`FILE:LINE:COL: key.path: message` lines, a hint under each, then a count."""
+
+    def __init__(self, out: TextIO | None = None, max_errors: int = DEFAULT_MAX_ERRORS) -> None:
+        self.out = out or sys.stdout
+        self.max_errors = max_errors
+
+    def diagnostics(self, found: list[Diagnostic]) -> None:
+        shown = found[: self.max_errors] if self.max_errors > 0 else found
+        for diagnostic in shown:
+            self.out.write(f"{diagnostic}\n")
+            if diagnostic.hint:
+                self.out.write(f"    hint: {diagnostic.hint}\n")
+        if len(found) > len(shown):
+            self.out.write(f"... and {len(found) - len(shown)} more\n")
+        files = len({d.span.file for d in found})
+        self.out.write(f"{_plural(len(found), 'problem')} in {_plural(files, 'file')}\n")
+
+    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None:
+        sys.stderr.write(f"error: {message}\n")
+        if hint:
+            sys.stderr.write(f"    hint: {hint}\n")
+
+    def success(self, summary: str, data: object) -> None:
+        self.out.write(f"{summary}\n")
+
+
+class JsonReporter:
+    """One JSON document on stdout: a list for diagnostics, an object otherwise."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    def diagnostics(self, found: list[Diagnostic]) -> None:
+        self._write([d.to_dict() for d in found])
+
+    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None:
+        self._write({"error": message, "hint": hint, "exitCode": int(exit_code)})
+
+    def success(self, summary: str, data: object) -> None:
+        self._write(data)
+
+    def _write(self, document: object) -> None:
+        json.dump(document, self.out, indent=2, sort_keys=True, ensure_ascii=False)
+        self.out.write("\n")
+
+
+def reporter_for(output_format: str, max_errors: int = DEFAULT_MAX_ERRORS) -> Reporter:
+    if output_format == "json":
+        return JsonReporter()
+    return TextReporter(max_errors=max_errors)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

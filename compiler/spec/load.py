@@ -1,0 +1,372 @@
+"""Find and load spec files with ruamel.yaml's round-trip loader.
+
+The round-trip tree keeps the line and column of every key and value, which is
+what lets every later error point at the spot in the file.  Hostile input is
+refused here, before anything expensive runs: oversized files, binary or
+non-UTF-8 bytes, duplicate keys, alias bombs, runaway nesting and YAML tags
+that have no meaning in a spec.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from compiler.errors import Diagnostic, SourceSpan, UsageError
+from compiler.spec.locate import Path_, format_path, locate
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Ceilings that keep a hostile or mistaken file from exhausting the machine."""
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_alias_nodes: int = 100_000
+    max_depth: int = 64
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One YAML document: where it came from, its located tree, and its plain data."""
+
+    file: str
+    index: int
+    node: CommentedMap
+    data: dict[str, Any]
+
+    def span(self, path: Path_, *, at_key: bool = False) -> SourceSpan:
+        return locate(self.file, self.node, path, at_key=at_key)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: tuple[RawDocument, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+
+def discover(paths: Sequence[Path], cwd: Path | None = None) -> list[tuple[Path, str]]:
+    """Every spec file under `paths` as (path, display name), sorted by display name.
+
+    Sorting all files globally makes the result independent of argument order.
+    """
+    base = (cwd or Path.cwd()).resolve()
+    found: dict[str, Path] = {}
+    for path in paths:
+        for file in _expand(path):
+            found.setdefault(display_name(file, base), file)
+    return [(found[name], name) for name in sorted(found)]
+
+
+def _expand(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        candidates = (p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+        visible = [p for p in candidates if not _is_hidden(p.relative_to(path))]
+        if not visible:
+            raise UsageError(
+                f"no *.yaml or *.yml files under {path.as_posix()}",
+                hint="pass the folder that holds your specs, e.g. specs/",
+            )
+        yield from visible
+    elif path.is_file():
+        yield path
+    else:
+        raise UsageError(f"no such file or directory: {path.as_posix()}")
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def display_name(file: Path, base: Path) -> str:
+    resolved = file.resolve()
+    if resolved.is_relative_to(base):
+        return resolved.relative_to(base).as_posix()
+    return resolved.as_posix()
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_files(files: Iterable[tuple[Path, str]], limits: LoadLimits = LoadLimits()) -> LoadResult:
+    documents: list[RawDocument] = []
+    diagnostics: list[Diagnostic] = []
+    for path, name in files:
+        result = load_file(path, name, limits)
+        documents.extend(result.documents)
+        diagnostics.extend(result.diagnostics)
+    return LoadResult(tuple(documents), tuple(diagnostics))
+
+
+def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadResult:
+    try:
+        text = read_text(path, name, limits)
+        nodes = parse_documents(text, name)
+    except _FileProblem as problem:
+        return LoadResult((), (problem.diagnostic,))
+    documents: list[RawDocument] = []
+    diagnostics: list[Diagnostic] = []
+    if not nodes:
+        diagnostics.append(_at(name, 1, 1, "the file is empty", _EXPECT_DOCUMENT))
+    for index, (node, line) in enumerate(nodes):
+        try:
+            documents.append(_to_document(node, name, index, line, limits))
+        except _FileProblem as problem:
+            diagnostics.append(problem.diagnostic)
+    return LoadResult(tuple(documents), tuple(diagnostics))
+
+
+_EXPECT_DOCUMENT = (
+    "a spec document is a mapping that starts with `apiVersion: shipspec/v1` and `kind:`"
+)
+
+
+class _FileProblem(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _at(
+    file: str, line: int, column: int, message: str, hint: str = "", path: str = ""
+) -> Diagnostic:
+    return Diagnostic(SourceSpan(file, line, column), path, message, hint)
+
+
+def read_text(path: Path, name: str, limits: LoadLimits) -> str:
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise _FileProblem(
+            _at(
+                name,
+                1,
+                1,
+                f"the file is {size:,} bytes, over the limit of {limits.max_file_bytes:,} bytes",
+                "split it into several spec files, or raise max_file_bytes in [tool.shipspec]",
+            )
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        line, column = _position(raw, raw.index(b"\x00"))
+        raise _FileProblem(
+            _at(
+                name,
+                line,
+                column,
+                "the file is binary (it holds a NUL byte)",
+                "specs are UTF-8 text",
+            )
+        )
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(raw, error.start)
+        raise _FileProblem(
+            _at(
+                name,
+                line,
+                column,
+                f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+                "save the file as UTF-8",
+            )
+        ) from None
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line_start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1
+
+
+def parse_documents(text: str, name: str) -> list[tuple[Any, int]]:
+    """Parse every document; returns (node, first line) pairs or raises one located problem."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    nodes: list[tuple[Any, int]] = []
+    try:
+        for node in yaml.load_all(text):
+            nodes.append((node, _document_line(node, text, len(nodes))))
+    except MarkedYAMLError as error:
+        raise _FileProblem(_yaml_problem(error, name)) from None
+    except YAMLError as error:
+        raise _FileProblem(_at(name, 1, 1, f"invalid YAML: {error}")) from None
+    except RecursionError:
+        raise _FileProblem(
+            _at(name, 1, 1, "the YAML nests too deeply to read", "flatten the structure")
+        ) from None
+    return nodes
+
+
+def _document_line(node: Any, text: str, index: int) -> int:
+    """The first line of document `index`: its first node, else its `---` marker."""
+    if isinstance(node, CommentedMap | CommentedSeq):
+        return int(node.lc.line) + 1
+    markers = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("---")]
+    if index == 0:
+        return 1
+    return markers[index - 1] if len(markers) >= index else 1
+
+
+def _yaml_problem(error: MarkedYAMLError, name: str) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = str(error.problem or error.context or "invalid YAML")
+    if "'\\t'" in problem:
+        return _at(name, line, column, "a tab is used for indentation", "indent with spaces only")
+    if error.__class__.__name__ == "DuplicateKeyError":
+        key = problem.split('"')[1] if '"' in problem else "?"
+        first = error.context_mark.line + 1 if error.context_mark else line
+        return _at(
+            name,
+            line,
+            column,
+            f"duplicate key `{key}` (the mapping starts at line {first})",
+            "each key may appear once per mapping; remove or merge the duplicate",
+        )
+    context = f" ({error.context})" if error.context and error.problem else ""
+    return _at(name, line, column, f"invalid YAML: {problem}{context}")
+
+
+# --- from round-trip tree to plain data ----------------------------------------------------------
+
+
+def _to_document(node: Any, name: str, index: int, line: int, limits: LoadLimits) -> RawDocument:
+    label = f"document {index + 1}"
+    if node is None:
+        raise _FileProblem(_at(name, max(line, 1), 1, f"{label} is empty", _EXPECT_DOCUMENT))
+    if not isinstance(node, CommentedMap):
+        got = "a list" if isinstance(node, list) else "a single value"
+        raise _FileProblem(
+            _at(name, max(line, 1), 1, f"{label} is {got}, not a mapping", _EXPECT_DOCUMENT)
+        )
+    _check_expansion(node, name, limits)
+    data = _PlainConverter(name, node, limits).convert(node, ())
+    return RawDocument(name, index, node, data)
+
+
+def _check_expansion(root: CommentedMap, name: str, limits: LoadLimits) -> None:
+    """Refuse documents whose aliases expand far beyond their written size (billion laughs)."""
+    sizes: dict[int, int] = {}
+    distinct = _count_distinct(root, set())
+    expanded = _expanded_size(root, sizes, set(), name)
+    if expanded - distinct > limits.max_alias_nodes:
+        raise _FileProblem(
+            _at(
+                name,
+                root.lc.line + 1,
+                root.lc.col + 1,
+                f"YAML aliases expand this document to {expanded:,} nodes "
+                f"(limit {limits.max_alias_nodes:,} beyond what is written)",
+                "use fewer nested anchors and aliases",
+            )
+        )
+
+
+def _children(node: Any) -> Iterable[Any]:
+    if isinstance(node, dict):
+        return node.values()
+    if isinstance(node, list):
+        return node
+    return ()
+
+
+def _count_distinct(node: Any, seen: set[int]) -> int:
+    if id(node) in seen:
+        return 0
+    seen.add(id(node))
+    return 1 + sum(_count_distinct(child, seen) for child in _children(node))
+
+
+def _expanded_size(node: Any, sizes: dict[int, int], stack: set[int], name: str) -> int:
+    if not isinstance(node, dict | list):
+        return 1
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in stack:
+        raise _FileProblem(
+            _at(name, 1, 1, "a YAML alias refers to itself", "remove the recursive alias")
+        )
+    stack.add(key)
+    total = 1
+    for child in _children(node):
+        total += _expanded_size(child, sizes, stack, name)
+        if total > 10**12:
+            break
+    stack.discard(key)
+    sizes[key] = total
+    return total
+
+
+class _PlainConverter:
+    """Turns the round-trip tree into dicts, lists and plain scalars, refusing the rest."""
+
+    def __init__(self, file: str, root: CommentedMap, limits: LoadLimits) -> None:
+        self.file = file
+        self.root = root
+        self.limits = limits
+
+    def convert(self, node: Any, path: tuple[str | int, ...]) -> Any:
+        if len(path) > self.limits.max_depth:
+            self._fail(path, f"the document nests deeper than {self.limits.max_depth} levels")
+        if isinstance(node, dict):
+            return {
+                self._key(key, path): self.convert(value, (*path, key))
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [self.convert(item, (*path, index)) for index, item in enumerate(node)]
+        return self._scalar(node, path)
+
+    def _key(self, key: Any, path: tuple[str | int, ...]) -> str:
+        if isinstance(key, str):
+            return str(key)
+        self._fail(path, f"the key `{key}` is not a string", "quote the key", at_key=True, key=key)
+        raise AssertionError  # pragma: no cover
+
+    def _scalar(self, node: Any, path: tuple[str | int, ...]) -> Any:
+        if node is None or isinstance(node, str):
+            return None if node is None else str(node)
+        if isinstance(node, ScalarBoolean | bool):
+            return bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            if math.isnan(node) or math.isinf(node):
+                self._fail(path, "not-a-number and infinite values are not allowed")
+            return float(node)
+        if isinstance(node, datetime.date):
+            self._fail(
+                path, f"`{node}` reads as a date", 'quote it to keep it as text, e.g. "2024-01-01"'
+            )
+        self._fail(
+            path, f"unsupported YAML value of type {type(node).__name__}", "remove the YAML tag"
+        )
+        raise AssertionError  # pragma: no cover
+
+    def _fail(
+        self,
+        path: tuple[str | int, ...],
+        message: str,
+        hint: str = "",
+        *,
+        at_key: bool = False,
+        key: Any = None,
+    ) -> None:
+        target = (*path, key) if key is not None else path
+        span = locate(self.file, self.root, target, at_key=at_key)
+        raise _FileProblem(Diagnostic(span, format_path(target), message, hint))

@@ -1,0 +1,399 @@
+"""The spec language as pydantic models: frozen, closed (`extra="forbid"`), typed.
+
+These models are the single source of the JSON Schema (`shipspec schema`), which
+validates raw documents first; the models then give later stages typed values.
+Rules that span fields or documents live in :mod:`compiler.spec.rules`.
+Each constrained string type carries a description, which editors show on hover
+and which the validator turns into the hint of a format error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+API_VERSION = "shipspec/v1"
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+
+
+def _described(text: str) -> Any:
+    """Describe a constrained string; `x-hint` survives when a field adds its own description."""
+    return Field(description=text, json_schema_extra={"x-hint": text})
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN),
+    _described("a name: 1-40 lowercase letters, digits or hyphens, starting with a letter"),
+]
+EnvVarName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"),
+    _described("an environment variable name: letters, digits and underscores"),
+]
+KeyVaultName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+    _described("a Key Vault name: 3-24 letters, digits or hyphens, starting with a letter"),
+]
+KeyVaultSecretName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-zA-Z0-9-]{1,127}$"),
+    _described("a Key Vault secret name: 1-127 letters, digits or hyphens"),
+]
+Hostname = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+        max_length=253,
+    ),
+    _described("a lowercase DNS name such as contosoacr.azurecr.io"),
+]
+DotnetVersion = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,2}\.[0-9]$"),
+    _described('a .NET channel written as a quoted string, such as "8.0"'),
+]
+HttpPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]*$"),
+    _described("an HTTP path starting with /, such as /health/ready"),
+]
+CpuQuantity = Annotated[
+    str,
+    StringConstraints(pattern=r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$"),
+    _described('a Kubernetes CPU quantity such as 250m or "1" (quote whole numbers)'),
+]
+MemoryQuantity = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$"),
+    _described("a Kubernetes memory quantity such as 256Mi or 1Gi"),
+]
+ClusterName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$"),
+    _described("an AKS cluster name: 1-63 letters, digits, hyphens or underscores"),
+]
+AzureRegion = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9]{1,39}$"),
+    _described("an Azure region name such as westeurope"),
+]
+DisplayName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^\x00-\x1f]{1,128}$", strip_whitespace=False),
+    _described("a name of 1-128 printable characters"),
+]
+AzureDevOpsOrganization = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$"),
+    _described("an Azure DevOps organization name: letters, digits and hyphens"),
+]
+FeedName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^([A-Za-z0-9][A-Za-z0-9._ -]{0,63}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+    ),
+    _described("an Azure Artifacts feed: `feed` or `project/feed`"),
+]
+PackageId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$", max_length=100),
+    _described("a NuGet package id such as Contoso.Payments.Ledger.Client"),
+]
+BranchName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*([./][A-Za-z0-9][A-Za-z0-9_-]*)*$", max_length=100
+    ),
+    _described("a Git branch name such as main or release/1.x"),
+]
+EnvValue = Annotated[str | int | float | bool, Field(description="a non-secret setting")]
+
+
+class SpecModel(BaseModel):
+    """Base for every spec model: immutable and closed to unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+# --- project-wide settings -------------------------------------------------------------------
+
+
+class ServiceConnections(SpecModel):
+    azure: DisplayName | None = Field(
+        None,
+        description="ARM service connection used by Pulumi stages (needed when modules own stores)",
+    )
+    registry: DisplayName | None = Field(
+        None,
+        description="Docker registry service connection (needed for microservices and workers)",
+    )
+
+
+class AzureDevOps(SpecModel):
+    organization: AzureDevOpsOrganization = Field(
+        description="https://dev.azure.com/<organization>"
+    )
+    project: DisplayName = Field(description="the Azure DevOps project that holds the repositories")
+    serviceConnections: ServiceConnections = ServiceConnections()
+
+
+class BranchPolicies(SpecModel):
+    minimumReviewers: int = Field(2, ge=0, le=10)
+    buildValidation: bool = True
+    commentResolution: bool = True
+
+
+class Repositories(SpecModel):
+    defaultBranch: BranchName = "main"
+    policies: BranchPolicies = BranchPolicies()
+
+
+class GitOps(SpecModel):
+    engine: Literal["argocd", "flux"] = "argocd"
+    manifests: Literal["helm", "kustomize"] = "helm"
+
+
+class Approvals(SpecModel):
+    required: int = Field(ge=1, description="how many approvers must approve a promotion")
+    approvers: tuple[DisplayName, ...] = Field(min_length=1, description="users or groups")
+
+
+class Canary(SpecModel):
+    steps: tuple[Annotated[int, Field(ge=1, le=99)], ...] = Field(
+        min_length=1, description="traffic percentages, strictly increasing, 1-99"
+    )
+
+
+DEFAULT_CANARY_STEPS = (25, 50, 75)
+
+
+class Environment(SpecModel):
+    name: Slug
+    cluster: ClusterName | None = Field(
+        None, description="AKS cluster; required where modules deploy"
+    )
+    region: AzureRegion | None = Field(
+        None, description="Azure region; required where modules deploy"
+    )
+    strategy: Literal["rollingUpdate", "blueGreen", "canary"] = "rollingUpdate"
+    canary: Canary | None = None
+    approvals: Approvals | None = None
+
+
+# --- modules -----------------------------------------------------------------------------------
+
+
+class Dotnet(SpecModel):
+    version: DotnetVersion = "8.0"
+
+
+class Health(SpecModel):
+    liveness: HttpPath = "/health/live"
+    readiness: HttpPath = "/health/ready"
+
+
+class ServiceContainer(SpecModel):
+    port: int = Field(ge=1, le=65535)
+    health: Health = Health()
+
+
+class WorkerContainer(SpecModel):
+    health: Health = Health()
+
+
+class Replicas(SpecModel):
+    """`default` plus one optional override per environment name."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    __pydantic_extra__: dict[str, Annotated[int, Field(ge=0, le=1000)]]  # type: ignore[assignment]
+
+    default: int = Field(1, ge=0, le=1000)
+
+    def overrides(self) -> dict[str, int]:
+        return dict(self.__pydantic_extra__ or {})
+
+    def for_environment(self, environment: str) -> int:
+        return self.overrides().get(environment, self.default)
+
+
+class ResourceAmounts(SpecModel):
+    cpu: CpuQuantity
+    memory: MemoryQuantity
+
+
+class Resources(SpecModel):
+    requests: ResourceAmounts = ResourceAmounts(cpu="100m", memory="128Mi")
+    limits: ResourceAmounts = ResourceAmounts(cpu="500m", memory="256Mi")
+
+
+class Autoscaling(SpecModel):
+    min: int = Field(ge=1, le=1000)
+    max: int = Field(ge=1, le=1000)
+    targetCpu: int = Field(80, ge=1, le=100, description="target average CPU utilisation, percent")
+
+
+class Ingress(SpecModel):
+    host: Hostname
+    path: HttpPath = "/"
+
+
+class Deploy(SpecModel):
+    replicas: Replicas = Replicas()
+    resources: Resources = Resources()
+    autoscaling: Autoscaling | None = None
+    ingress: Ingress | None = None
+    env: dict[EnvVarName, EnvValue] = Field(default_factory=dict)
+
+
+class Secret(SpecModel):
+    """A Key Vault reference exposed to the module as an environment variable."""
+
+    env: EnvVarName
+    secret: KeyVaultSecretName
+    vault: KeyVaultName | None = Field(None, description="defaults to the project's keyVault")
+
+
+class Package(SpecModel):
+    id: PackageId
+
+
+# --- stores --------------------------------------------------------------------------------------
+
+
+class StoreBase(SpecModel):
+    name: Slug
+
+
+class AzureSqlStore(StoreBase):
+    kind: Literal["azure-sql"]
+
+
+class PostgresqlStore(StoreBase):
+    kind: Literal["postgresql"]
+
+
+class RedisStore(StoreBase):
+    kind: Literal["redis"]
+
+
+class ServiceBusStore(StoreBase):
+    kind: Literal["service-bus"]
+    topics: tuple[Slug, ...] = ()
+    queues: tuple[Slug, ...] = ()
+
+
+class KeyVaultStore(StoreBase):
+    kind: Literal["key-vault"]
+
+
+class BlobLifecycle(SpecModel):
+    coolAfterDays: int | None = Field(None, ge=1, le=99999)
+    archiveAfterDays: int | None = Field(None, ge=1, le=99999)
+    deleteAfterDays: int | None = Field(None, ge=1, le=99999)
+
+
+class BlobStore(StoreBase):
+    kind: Literal["blob"]
+    lifecycle: BlobLifecycle | None = None
+
+
+class CosmosStore(StoreBase):
+    kind: Literal["cosmos"]
+
+
+Store = Annotated[
+    AzureSqlStore
+    | PostgresqlStore
+    | RedisStore
+    | ServiceBusStore
+    | KeyVaultStore
+    | BlobStore
+    | CosmosStore,
+    Field(discriminator="kind"),
+]
+
+
+class ModuleBase(SpecModel):
+    name: Slug
+    repository: Slug | None = Field(
+        None, description="repository name; defaults to the module name"
+    )
+
+    @property
+    def repository_name(self) -> str:
+        return self.repository or self.name
+
+
+class Microservice(ModuleBase):
+    type: Literal["microservice"]
+    dotnet: Dotnet
+    container: ServiceContainer
+    deploy: Deploy = Deploy()
+    stores: tuple[Store, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    dependsOn: tuple[Slug, ...] = ()
+
+
+class Worker(ModuleBase):
+    type: Literal["worker"]
+    dotnet: Dotnet
+    container: WorkerContainer = WorkerContainer()
+    deploy: Deploy = Deploy()
+    stores: tuple[Store, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    dependsOn: tuple[Slug, ...] = ()
+
+
+class Library(ModuleBase):
+    type: Literal["library"]
+    dotnet: Dotnet = Dotnet()
+    package: Package
+    dependsOn: tuple[Slug, ...] = ()
+
+
+class Infrastructure(ModuleBase):
+    type: Literal["infrastructure"]
+    stores: tuple[Store, ...] = Field(min_length=1)
+
+
+Module = Annotated[Microservice | Worker | Library | Infrastructure, Field(discriminator="type")]
+DeployableModule = Microservice | Worker
+MODULE_TYPES: dict[str, type[ModuleBase]] = {
+    "microservice": Microservice,
+    "worker": Worker,
+    "library": Library,
+    "infrastructure": Infrastructure,
+}
+
+
+# --- the document ------------------------------------------------------------------------------
+
+
+class Metadata(SpecModel):
+    tenant: Slug = Field(description="isolation root; prefixes every store record")
+    name: Slug = Field(description="the project name, unique per tenant")
+
+
+class ProjectSpec(SpecModel):
+    azureDevOps: AzureDevOps
+    registry: Hostname | None = Field(None, description="Azure Container Registry login server")
+    feed: FeedName | None = Field(None, description="Azure Artifacts NuGet feed (project/feed)")
+    keyVault: KeyVaultName | None = Field(None, description="the project's Key Vault")
+    repositories: Repositories = Repositories()
+    gitops: GitOps = GitOps()
+    environments: tuple[Environment, ...] = Field(min_length=1, description="the promotion path")
+    modules: tuple[Module, ...] = Field(min_length=1)
+
+
+class Project(SpecModel):
+    apiVersion: Literal["shipspec/v1"]
+    kind: Literal["Project"]
+    metadata: Metadata
+    spec: ProjectSpec
+
+
+KINDS: dict[str, type[SpecModel]] = {"Project": Project}
