@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 API_VERSION = "shipspec/v1"
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+
+LIST = Strict(False)
+"""YAML lists validate into tuples (immutable) while every scalar inside stays strict."""
 
 
 def _described(text: str) -> Any:
@@ -114,9 +117,22 @@ EnvValue = Annotated[str | int | float | bool, Field(description="a non-secret s
 
 
 class SpecModel(BaseModel):
-    """Base for every spec model: immutable and closed to unknown keys."""
+    """Base for every spec model: immutable, closed to unknown keys, and never null.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+    `ingress:` with nothing after it reads as null; it is refused (as the schema
+    does) rather than silently meaning "use the default".
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            empty = sorted(key for key, value in data.items() if value is None)
+            if empty:
+                raise ValueError(f"`{empty[0]}` has no value; give it one or remove the key")
+        return data
 
 
 # --- project-wide settings -------------------------------------------------------------------
@@ -159,11 +175,13 @@ class GitOps(SpecModel):
 
 class Approvals(SpecModel):
     required: int = Field(ge=1, description="how many approvers must approve a promotion")
-    approvers: tuple[DisplayName, ...] = Field(min_length=1, description="users or groups")
+    approvers: Annotated[tuple[DisplayName, ...], LIST] = Field(
+        min_length=1, description="users or groups"
+    )
 
 
 class Canary(SpecModel):
-    steps: tuple[Annotated[int, Field(ge=1, le=99)], ...] = Field(
+    steps: Annotated[tuple[Annotated[int, Field(ge=1, le=99)], ...], LIST] = Field(
         min_length=1, description="traffic percentages, strictly increasing, 1-99"
     )
 
@@ -208,7 +226,7 @@ class WorkerContainer(SpecModel):
 class Replicas(SpecModel):
     """`default` plus one optional override per environment name."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True)
     __pydantic_extra__: dict[str, Annotated[int, Field(ge=0, le=1000)]]  # type: ignore[assignment]
 
     default: int = Field(1, ge=0, le=1000)
@@ -282,8 +300,8 @@ class RedisStore(StoreBase):
 
 class ServiceBusStore(StoreBase):
     kind: Literal["service-bus"]
-    topics: tuple[Slug, ...] = ()
-    queues: tuple[Slug, ...] = ()
+    topics: Annotated[tuple[Slug, ...], LIST] = ()
+    queues: Annotated[tuple[Slug, ...], LIST] = ()
 
 
 class KeyVaultStore(StoreBase):
@@ -333,9 +351,9 @@ class Microservice(ModuleBase):
     dotnet: Dotnet
     container: ServiceContainer
     deploy: Deploy = Deploy()
-    stores: tuple[Store, ...] = ()
-    secrets: tuple[Secret, ...] = ()
-    dependsOn: tuple[Slug, ...] = ()
+    stores: Annotated[tuple[Store, ...], LIST] = ()
+    secrets: Annotated[tuple[Secret, ...], LIST] = ()
+    dependsOn: Annotated[tuple[Slug, ...], LIST] = ()
 
 
 class Worker(ModuleBase):
@@ -343,21 +361,21 @@ class Worker(ModuleBase):
     dotnet: Dotnet
     container: WorkerContainer = WorkerContainer()
     deploy: Deploy = Deploy()
-    stores: tuple[Store, ...] = ()
-    secrets: tuple[Secret, ...] = ()
-    dependsOn: tuple[Slug, ...] = ()
+    stores: Annotated[tuple[Store, ...], LIST] = ()
+    secrets: Annotated[tuple[Secret, ...], LIST] = ()
+    dependsOn: Annotated[tuple[Slug, ...], LIST] = ()
 
 
 class Library(ModuleBase):
     type: Literal["library"]
     dotnet: Dotnet = Dotnet()
     package: Package
-    dependsOn: tuple[Slug, ...] = ()
+    dependsOn: Annotated[tuple[Slug, ...], LIST] = ()
 
 
 class Infrastructure(ModuleBase):
     type: Literal["infrastructure"]
-    stores: tuple[Store, ...] = Field(min_length=1)
+    stores: Annotated[tuple[Store, ...], LIST] = Field(min_length=1)
 
 
 Module = Annotated[Microservice | Worker | Library | Infrastructure, Field(discriminator="type")]
@@ -385,8 +403,10 @@ class ProjectSpec(SpecModel):
     keyVault: KeyVaultName | None = Field(None, description="the project's Key Vault")
     repositories: Repositories = Repositories()
     gitops: GitOps = GitOps()
-    environments: tuple[Environment, ...] = Field(min_length=1, description="the promotion path")
-    modules: tuple[Module, ...] = Field(min_length=1)
+    environments: Annotated[tuple[Environment, ...], LIST] = Field(
+        min_length=1, description="the promotion path"
+    )
+    modules: Annotated[tuple[Module, ...], LIST] = Field(min_length=1)
 
 
 class Project(SpecModel):

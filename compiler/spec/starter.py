@@ -24,6 +24,7 @@ def starter_text(tenant: str, project: str) -> str:
         project=project,
         registry=f"{tenant.replace('-', '')[:40]}acr.azurecr.io",
         vault=f"kv-{tenant}"[:24].rstrip("-"),
+        module=f"{project[:36].rstrip('-')}-api",
     )
 
 
