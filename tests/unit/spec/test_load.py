@@ -49,9 +49,9 @@ def test_examples_load_with_locations() -> None:
     assert (span.line, span.column) == (46, 46)
 
 
-def problem_of(tmp_path: Path, text: str, limits: LoadLimits = LoadLimits()) -> str:
+def problem_of(tmp_path: Path, text: str, limits: LoadLimits | None = None) -> str:
     path = write(tmp_path, "s.yaml", text)
-    result = load_file(path, "s.yaml", limits)
+    result = load_file(path, "s.yaml", limits or LoadLimits())
     assert len(result.diagnostics) == 1, result.diagnostics
     return str(result.diagnostics[0])
 
