@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.errors import ShipspecError, SpecError
+from compiler.emit import Drift, EmitSummary, ProjectOutput, RenderedFile, check, emit
+from compiler.errors import ShipspecError, SpecError, UsageError
+from compiler.ir import Plan
+from compiler.plan.build import plan
+from compiler.render import render_file
 from compiler.settings import Settings
 from compiler.spec.load import LoadLimits, discover, load_files
 from compiler.spec.validate import Spec, validate_documents
@@ -25,6 +30,9 @@ class Stage(StrEnum):
     DISCOVER = "discover"
     LOAD = "load"
     VALIDATE = "validate"
+    PLAN = "plan"
+    RENDER = "render"
+    EMIT = "emit"
 
 
 @contextmanager
@@ -54,3 +62,90 @@ def load_spec(paths: Sequence[Path], settings: Settings | None = None) -> Spec:
         error.stage = Stage.LOAD if loaded.diagnostics else Stage.VALIDATE
         raise error
     return Spec(tuple(sources), tuple(name for _, name in files))
+
+
+# --- compile -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    paths: tuple[Path, ...]
+    output: Path
+    check: bool = False
+    only: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    projects: int
+    files: int
+    summary: EmitSummary | None = None
+    drifts: tuple[Drift, ...] = ()
+
+
+Progress = Callable[[int], None]
+
+
+def compile_specs(
+    options: CompileOptions, settings: Settings | None = None, progress: Progress | None = None
+) -> CompileResult:
+    """Specs in, generated tree out (or, with `check`, the list of differences)."""
+    spec = load_spec(options.paths, settings)
+    scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
+    planned = run_stage(Stage.PLAN, lambda: plan(scope.projects(spec)))
+    outputs = run_stage(Stage.RENDER, lambda: render_plan(planned, progress))
+    if options.check:
+        drifts = run_stage(Stage.EMIT, lambda: check(outputs, options.output, scope.selection))
+        return CompileResult(len(planned.projects), planned.file_count, drifts=tuple(drifts))
+    summary = run_stage(Stage.EMIT, lambda: emit(outputs, options.output, scope.selection))
+    return CompileResult(len(planned.projects), planned.file_count, summary=summary)
+
+
+def render_plan(planned: Plan, progress: Progress | None = None) -> list[ProjectOutput]:
+    outputs = []
+    for project in planned.projects:
+        rendered = []
+        for file in project.files:
+            rendered.append(RenderedFile(file, render_file(file)))
+            if progress:
+                progress(1)
+        outputs.append(ProjectOutput(project, tuple(rendered)))
+    return outputs
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What `--only tenant/project[/module]` selects: whole projects, or one module's repository."""
+
+    targets: tuple[tuple[str, str, str | None], ...]
+    """(tenant, project, repository or None for the whole project)"""
+
+    @classmethod
+    def parse(cls, only: Sequence[str], spec: Spec) -> Scope:
+        targets = []
+        for value in only:
+            parts = value.strip("/").split("/")
+            if len(parts) not in (2, 3):
+                raise UsageError(f"--only {value!r}: expected TENANT/PROJECT or TENANT/PROJECT/MODULE")
+            source = spec.find_project(parts[0], parts[1])
+            if source is None:
+                raise UsageError(f"--only {value!r}: no project {parts[0]}/{parts[1]} in the specs")
+            repositories = {m.name: m.repository_name for m in source.model.spec.modules}
+            module = parts[2] if len(parts) == 3 else None
+            if module and module not in repositories:
+                raise UsageError(f"--only {value!r}: project {parts[0]}/{parts[1]} has no module {module}")
+            targets.append((parts[0], parts[1], repositories[module] if module else None))
+        return cls(tuple(targets))
+
+    def projects(self, spec: Spec) -> Spec:
+        if not self.targets:
+            return spec
+        wanted = {(tenant, project) for tenant, project, _ in self.targets}
+        return replace(spec, projects=tuple(p for p in spec.projects if (p.tenant, p.name) in wanted))
+
+    def selection(self, root: str, path: str) -> bool:
+        """Whether `path` (inside project folder `root`) is in scope."""
+        chosen = [repo for tenant, project, repo in self.targets if f"{tenant}/{project}" == root]
+        if not self.targets or None in chosen:
+            return True
+        return path.split("/", 1)[0] in chosen

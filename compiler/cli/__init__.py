@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import click
 
+from compiler.cli.compile import compile_command, explain_command
 from compiler.cli.spec import init_command, schema_command, validate_command
+from compiler.cli.state import state_groups
 from compiler.version import __version__
 
 
@@ -21,6 +23,10 @@ def cli() -> None:
 cli.add_command(validate_command)
 cli.add_command(schema_command)
 cli.add_command(init_command)
+cli.add_command(compile_command)
+cli.add_command(explain_command)
+for group in state_groups():
+    cli.add_command(group)
 
 
 def main() -> None:

@@ -9,7 +9,9 @@ that have no meaning in a spec.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class RawDocument:
     index: int
     node: CommentedMap
     data: dict[str, Any]
+    file_sha256: str = ""
 
     def span(self, path: Path_, *, at_key: bool = False) -> SourceSpan:
         return locate(self.file, self.node, path, at_key=at_key)
@@ -117,13 +120,15 @@ def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadR
         nodes = parse_documents(text, name)
     except _FileProblem as problem:
         return LoadResult((), (problem.diagnostic,))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     documents: list[RawDocument] = []
     diagnostics: list[Diagnostic] = []
     if not nodes:
         diagnostics.append(_at(name, 1, 1, "the file is empty", _EXPECT_DOCUMENT))
     for index, (node, line) in enumerate(nodes):
         try:
-            documents.append(_to_document(node, name, index, line, limits))
+            document = _to_document(node, name, index, line, limits)
+            documents.append(dataclasses.replace(document, file_sha256=digest))
         except _FileProblem as problem:
             diagnostics.append(problem.diagnostic)
     return LoadResult(tuple(documents), tuple(diagnostics))

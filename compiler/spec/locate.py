@@ -37,6 +37,27 @@ def format_path(path: Path_) -> str:
     return text
 
 
+def parse_path(text: str) -> list[str | int]:
+    """The inverse of :func:`format_path`.
+
+    >>> parse_path('spec.modules[2].deploy'), parse_path('spec.env["a.b"]')
+    (['spec', 'modules', 2, 'deploy'], ['spec', 'env', 'a.b'])
+    """
+    parts: list[str | int] = []
+    for match in _PATH_PART.finditer(text):
+        name, index, quoted = match.groups()
+        if index is not None:
+            parts.append(int(index))
+        elif quoted is not None:
+            parts.append(quoted.replace('\\"', '"').replace("\\\\", "\\"))
+        else:
+            parts.append(name)
+    return parts
+
+
+_PATH_PART = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
 def locate(file: str, root: Any, path: Path_, *, at_key: bool = False) -> SourceSpan:
     """The position of `path` in the round-trip tree `root` (1-based line and column)."""
     node = root

@@ -220,6 +220,7 @@ class ServiceContainer(SpecModel):
 
 
 class WorkerContainer(SpecModel):
+    port: int | None = Field(None, ge=1, le=65535, description="port serving the health endpoints, if any")
     health: Health = Health()
 
 
@@ -339,6 +340,9 @@ class ModuleBase(SpecModel):
     name: Slug
     repository: Slug | None = Field(
         None, description="repository name; defaults to the module name"
+    )
+    owners: Annotated[tuple[DisplayName, ...], LIST] = Field(
+        (), description="CODEOWNERS entries; default: the approvers of the last environment"
     )
 
     @property

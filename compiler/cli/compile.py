@@ -1,0 +1,91 @@
+"""Commands that produce or inspect generated output: compile (and --check), explain."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from compiler.cli.common import format_option, handle_errors
+from compiler.errors import ExitCode
+from compiler.explain import explain_file
+from compiler.pipeline import CompileOptions, CompileResult, Progress as ProgressCallback, compile_specs
+from compiler.report import reporter_for
+from compiler.settings import load_settings
+
+
+@click.command("compile")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: generated).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if the output differs.")
+@click.option("--only", multiple=True, metavar="TENANT/PROJECT[/MODULE]", help="Limit to these (repeatable).")
+@format_option
+@handle_errors()
+def compile_command(
+    paths: tuple[Path, ...], output: Path | None, check: bool, only: tuple[str, ...], output_format: str
+) -> None:
+    """Compile specs into generated/, or check that generated/ is up to date."""
+    settings = load_settings(output=str(output) if output else None)
+    options = CompileOptions(
+        paths=paths or (Path(settings.specs),), output=Path(settings.output), check=check, only=only
+    )
+    with _progress(output_format) as advance:
+        result = compile_specs(options, settings, advance)
+    if check:
+        _report_check(result, output_format)
+    else:
+        _report_compile(result, output_format)
+
+
+def _report_compile(result: CompileResult, output_format: str) -> None:
+    summary = result.summary
+    assert summary is not None
+    line = (
+        f"compiled {result.projects} project(s): {len(summary.written)} written, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed"
+    )
+    data = {"written": summary.written, "unchanged": len(summary.unchanged), "removed": summary.removed}
+    reporter_for(output_format).success(line, data)
+
+
+def _report_check(result: CompileResult, output_format: str) -> None:
+    drifts = result.drifts
+    if output_format == "json":
+        data = {"upToDate": not drifts, "files": [{"path": d.path, "change": d.change} for d in drifts]}
+        reporter_for("json").success("", data)
+    else:
+        for drift in drifts:
+            click.echo(drift.diff, nl=False)
+        if drifts:
+            click.echo(f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile")
+        else:
+            click.echo(f"up to date: {result.files} file(s) in {result.projects} project(s)")
+    if drifts:
+        sys.exit(ExitCode.INVALID)
+
+
+@contextmanager
+def _progress(output_format: str) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on an interactive terminal; silent otherwise."""
+    if output_format != "text" or not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, console=None) as bar:
+        task = bar.add_task("render", total=None)
+        yield lambda count: bar.advance(task, count)
+
+
+@click.command("explain")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@format_option
+@handle_errors()
+def explain_command(file: Path, output_format: str) -> None:
+    """Show where a generated file comes from: spec file and line, key path, template."""
+    lineage = explain_file(file)
+    text = "\n".join(f"{key:>10}: {value}" for key, value in lineage.items())
+    reporter_for(output_format).success(text, lineage)

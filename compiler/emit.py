@@ -1,0 +1,342 @@
+"""The only writer: puts rendered files under the output folder, atomically, and prunes.
+
+One project folder (`<out>/<tenant>/<project>/`) is one transaction:
+
+1. stage: every new or changed file is written to a temporary file beside its
+   target; nothing the user sees has changed yet, so any failure (a template
+   bug, a full disk, Ctrl-C) just removes the temporary files;
+2. journal: the list of renames and deletions is written to
+   `.shipspec/journal.json`;
+3. commit: renames, deletions of files the previous manifest owned and the plan
+   no longer produces, then the new manifest; SIGINT waits until this is done.
+
+If the process dies during the commit, the next run finds the journal and
+finishes it, so the files and the manifest always end up agreeing.  Files that
+no manifest ever owned are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import os
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from compiler.errors import ExitCode, ShipspecError
+from compiler.ir import OutputFile, ProjectPlan
+from compiler.version import __version__
+
+MANIFEST = ".shipspec/manifest.json"
+JOURNAL = ".shipspec/journal.json"
+TEMP_SUFFIX = ".shipspec-tmp"
+
+Selection = Callable[[str, str], bool]
+"""(project folder `tenant/project`, path inside it) -> in scope?"""
+
+
+class OutputError(ShipspecError):
+    """The output folder cannot be written safely (read-only, full, or a path escapes it)."""
+
+    exit_code = ExitCode.EXTERNAL
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    planned: OutputFile
+    data: bytes
+
+    @property
+    def path(self) -> str:
+        return self.planned.path
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ProjectOutput:
+    plan: ProjectPlan
+    files: tuple[RenderedFile, ...]
+
+
+@dataclass
+class EmitSummary:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between the output folder and what the specs produce."""
+
+    path: str
+    change: str  # "create", "update" or "remove"
+    diff: str
+
+
+# --- the manifest ------------------------------------------------------------------------------------
+
+
+def manifest_document(output: ProjectOutput, kept: dict[str, Any] | None = None) -> dict[str, Any]:
+    files = dict(kept or {})
+    for rendered in output.files:
+        lineage = rendered.planned.lineage
+        files[rendered.path] = {
+            "sha256": rendered.sha256,
+            "ownership": str(rendered.planned.ownership),
+            "spec": lineage.spec_file,
+            "keyPath": lineage.key_path,
+            "template": lineage.template,
+        }
+    return {
+        "shipspecVersion": __version__,
+        "tenant": output.plan.tenant,
+        "project": output.plan.folder,
+        "specs": dict(sorted(output.plan.specs.items())),
+        "files": dict(sorted(files.items())),
+    }
+
+
+def manifest_bytes(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def read_manifest(project_dir: Path) -> dict[str, Any] | None:
+    path = project_dir / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise OutputError(
+            f"{path.as_posix()} cannot be read: {error}",
+            hint="restore it from Git; deleting it makes shipspec forget which files it owns",
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
+        raise OutputError(f"{path.as_posix()} is not a shipspec manifest", hint="restore it from Git")
+    return document
+
+
+def find_manifest(file: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The project folder and manifest that own `file`, searching upwards."""
+    for folder in file.resolve().parents:
+        document = read_manifest(folder) if (folder / MANIFEST).is_file() else None
+        if document is not None:
+            return folder, document
+    return None
+
+
+# --- paths ---------------------------------------------------------------------------------------------
+
+
+def safe_target(project_dir: Path, relative: str) -> Path:
+    """The absolute path of a planned file, refusing anything that could leave the project folder."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or any(part in ("", ".", "..") for part in pure.parts) or "\\" in relative:
+        raise OutputError(f"refusing to write {relative!r}: the path leaves the output folder")
+    target = project_dir.joinpath(*pure.parts)
+    for parent in [*reversed(target.relative_to(project_dir).parents), target.relative_to(project_dir)]:
+        candidate = project_dir / parent
+        if candidate.is_symlink():
+            raise OutputError(
+                f"refusing to write through the symlink {candidate.as_posix()}",
+                hint="generated output must be plain folders and files; remove the link",
+            )
+    return target
+
+
+def _check_root(project_dir: Path, output_root: Path) -> None:
+    relative = project_dir.relative_to(output_root)
+    for parent in [*reversed(relative.parents), relative]:
+        if (output_root / parent).is_symlink():
+            raise OutputError(f"refusing to write through the symlink {(output_root / parent).as_posix()}")
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+def emit(
+    outputs: list[ProjectOutput],
+    output_root: Path,
+    selection: Selection | None = None,
+) -> EmitSummary:
+    summary = EmitSummary()
+    for output in outputs:
+        _emit_project(output, output_root, selection or _everything, summary)
+    return summary
+
+
+def _everything(root: str, path: str) -> bool:
+    return True
+
+
+def _scoped(output: ProjectOutput, selection: Selection, old: dict[str, Any]) -> tuple[ProjectOutput, dict[str, Any]]:
+    """The files in scope, and the manifest entries outside it that stay as they are."""
+    root = output.plan.root
+    kept = {path: entry for path, entry in old["files"].items() if not selection(root, path)}
+    chosen = ProjectOutput(output.plan, tuple(f for f in output.files if selection(root, f.path)))
+    return chosen, kept
+
+
+def _emit_project(output: ProjectOutput, root: Path, selection: Selection, summary: EmitSummary) -> None:
+    project_dir = root / output.plan.tenant / output.plan.folder
+    _check_root(project_dir, root)
+    _guard_os_errors(project_dir, lambda: recover(project_dir))
+    old = read_manifest(project_dir) or {"files": {}}
+    chosen, kept = _scoped(output, selection, old)
+    planned = {f.path for f in chosen.files}
+    stale = sorted(p for p in old["files"] if p not in kept and p not in planned)
+    changed = [f for f in chosen.files if _differs(safe_target(project_dir, f.path), f.data)]
+    manifest = manifest_bytes(manifest_document(chosen, kept))
+    manifest_changed = _differs(project_dir / MANIFEST, manifest)
+    if changed or stale or manifest_changed:
+        _guard_os_errors(project_dir, lambda: _transact(project_dir, changed, stale, manifest))
+    prefix = f"{output.plan.root}/"
+    written = {f.path for f in changed}
+    summary.written += [prefix + path for path in sorted(written)]
+    summary.unchanged += [prefix + f.path for f in chosen.files if f.path not in written]
+    summary.removed += [prefix + path for path in stale]
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+    except IsADirectoryError:
+        raise OutputError(f"{path.as_posix()} is a folder where shipspec writes a file") from None
+
+
+def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
+    try:
+        action()
+    except OSError as error:
+        raise OutputError(
+            f"cannot write under {project_dir.as_posix()}: {error.strerror or error}",
+            hint="check that the folder is writable and the disk has room; the previous output is intact",
+        ) from None
+
+
+def _transact(project_dir: Path, changed: list[RenderedFile], stale: list[str], manifest: bytes) -> None:
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for rendered in changed:
+            target = safe_target(project_dir, rendered.path)
+            staged.append((_stage(target, rendered.data), target))
+        staged.append((_stage(project_dir / MANIFEST, manifest), project_dir / MANIFEST))
+        deletions = [safe_target(project_dir, path) for path in stale]
+        journal = {
+            "renames": [[_rel(temp, project_dir), _rel(final, project_dir)] for temp, final in staged],
+            "deletes": [_rel(path, project_dir) for path in deletions],
+        }
+        _write_atomically(project_dir / JOURNAL, manifest_bytes(journal))
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    with _signals_deferred():
+        recover(project_dir)
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+    with temp.open("wb") as handle:
+        handle.write(data)
+    return temp
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    temp = _stage(target, data)
+    os.replace(temp, target)
+
+
+def _rel(path: Path, project_dir: Path) -> str:
+    return path.relative_to(project_dir).as_posix()
+
+
+def recover(project_dir: Path) -> None:
+    """Finish a commit that a journal describes (a no-op when there is none)."""
+    journal_path = project_dir / JOURNAL
+    if not journal_path.is_file():
+        return
+    journal = json.loads(journal_path.read_text(encoding="utf-8"))
+    for temp, final in journal["renames"]:
+        if (project_dir / temp).exists():
+            os.replace(project_dir / temp, project_dir / final)
+    for relative in journal["deletes"]:
+        (project_dir / relative).unlink(missing_ok=True)
+        _remove_empty_parents(project_dir / relative, project_dir)
+    journal_path.unlink()
+
+
+def _remove_empty_parents(path: Path, stop: Path) -> None:
+    parent = path.parent
+    while parent != stop and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Let Ctrl-C wait until the commit is finished (main thread only)."""
+    received: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
+
+# --- checking --------------------------------------------------------------------------------------
+
+
+def check(outputs: list[ProjectOutput], output_root: Path, selection: Selection | None = None) -> list[Drift]:
+    """Every difference between the output folder and the rendered outputs; writes nothing."""
+    drifts: list[Drift] = []
+    for output in outputs:
+        project_dir = output_root / output.plan.tenant / output.plan.folder
+        old = read_manifest(project_dir) or {"files": {}}
+        chosen, kept = _scoped(output, selection or _everything, old)
+        prefix = f"{output.plan.root}/"
+        for rendered in chosen.files:
+            drifts.extend(_file_drift(prefix + rendered.path, project_dir / rendered.path, rendered.data))
+        planned = {f.path for f in chosen.files}
+        for path in sorted(p for p in old["files"] if p not in kept and p not in planned):
+            if (project_dir / path).exists():
+                drifts.append(Drift(prefix + path, "remove", f"--- a/{prefix}{path}\n+++ /dev/null\n"))
+        manifest = manifest_bytes(manifest_document(chosen, kept))
+        drifts.extend(_file_drift(prefix + MANIFEST, project_dir / MANIFEST, manifest))
+    return drifts
+
+
+def _file_drift(shown: str, path: Path, expected: bytes) -> list[Drift]:
+    try:
+        actual = path.read_bytes()
+    except FileNotFoundError:
+        return [Drift(shown, "create", _unified(shown, b"", expected, new=True))]
+    if actual == expected:
+        return []
+    return [Drift(shown, "update", _unified(shown, actual, expected))]
+
+
+def _unified(shown: str, before: bytes, after: bytes, new: bool = False) -> str:
+    old_lines = before.decode("utf-8", "replace").splitlines(keepends=True)
+    new_lines = after.decode("utf-8", "replace").splitlines(keepends=True)
+    source = "/dev/null" if new else f"a/{shown}"
+    lines = difflib.unified_diff(old_lines, new_lines, source, f"b/{shown}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

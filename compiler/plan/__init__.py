@@ -1,0 +1,1 @@
+"""The plan stage: validated spec in, the ordered list of files to generate out."""

@@ -1,0 +1,39 @@
+"""The plan stage: Spec -> Plan, a pure function.
+
+Each project becomes an ordered list of files, asked of every registered target.
+Paths are unique and sorted, so render and emit see the same order on every run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from compiler.errors import BugReport
+from compiler.ir import OutputFile, Plan, ProjectPlan
+from compiler.plan.context import ProjectContext
+from compiler.spec.validate import Spec
+from compiler.targets import TARGETS, Target
+
+
+def plan(spec: Spec, targets: Mapping[str, Target] = TARGETS) -> Plan:
+    return Plan(tuple(plan_project(ProjectContext.of(source), targets) for source in spec.projects))
+
+
+def plan_project(project: ProjectContext, targets: Mapping[str, Target]) -> ProjectPlan:
+    files = [file for target in targets.values() for file in target.files(project)]
+    _check_unique(files, project.source.file)
+    files.sort(key=lambda file: file.path)
+    return ProjectPlan(
+        tenant=project.tenant,
+        folder=project.name,
+        specs={project.source.file: project.source.document.file_sha256},
+        files=tuple(files),
+        modules={module.name: module.repository for module in project.modules},
+    )
+
+
+def _check_unique(files: list[OutputFile], spec_file: str) -> None:
+    clashes = [path for path, count in Counter(f.path for f in files).items() if count > 1]
+    if clashes:
+        raise BugReport(f"two targets planned the same file: {sorted(clashes)[0]}", {"spec": spec_file})

@@ -1,0 +1,58 @@
+"""Names derived from spec names: .NET identifiers, image names, feed URLs, stable GUIDs."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+_NAMESPACE = uuid.UUID("6f0a3f3e-3b1e-5c55-9d4e-5b1f3a6c0d21")
+
+
+def pascal(slug: str) -> str:
+    """PascalCase of a slug.
+
+    >>> pascal("payments-api"), pascal("b2b-edge")
+    ('PaymentsApi', 'B2bEdge')
+    """
+    return "".join(part[:1].upper() + part[1:] for part in slug.split("-") if part)
+
+
+def dotnet_project_name(tenant: str, project: str, module: str) -> str:
+    """`Contoso.Payments.Api` for module `payments-api` of contoso/payments.
+
+    >>> dotnet_project_name("contoso", "payments", "payments-api")
+    'Contoso.Payments.Api'
+    >>> dotnet_project_name("contoso", "payments", "ledger-client")
+    'Contoso.Payments.LedgerClient'
+    """
+    short = module.removeprefix(f"{project}-") if module != project else module
+    return f"{pascal(tenant)}.{pascal(project)}.{pascal(short)}"
+
+
+def stable_guid(*parts: str) -> str:
+    """A GUID that is the same on every machine for the same names (uppercase, as .sln wants)."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts))).upper()
+
+
+def feed_url(organization: str, feed: str) -> str:
+    """The NuGet v3 index of an Azure Artifacts feed (`project/feed` or an organization feed).
+
+    >>> feed_url("contoso", "Payments/payments-packages")
+    'https://pkgs.dev.azure.com/contoso/Payments/_packaging/payments-packages/nuget/v3/index.json'
+    """
+    project, _, name = feed.rpartition("/")
+    scope = f"{quote(project)}/" if project else ""
+    return f"https://pkgs.dev.azure.com/{quote(organization)}/{scope}_packaging/{quote(name)}/nuget/v3/index.json"
+
+
+def feed_key(feed: str) -> str:
+    return feed.rpartition("/")[2]
+
+
+def sdk_version(channel: str) -> str:
+    """The global.json SDK floor for a .NET channel; rollForward picks the newest feature band.
+
+    >>> sdk_version("8.0")
+    '8.0.100'
+    """
+    return f"{channel}.100"

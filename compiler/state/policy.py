@@ -1,0 +1,67 @@
+"""The release policy of one project, as the state store needs it from the spec.
+
+The domain layer does not import the spec model: the CLI builds a
+:class:`ProjectPolicy` from the project's spec and passes it in, and tests build
+one directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compiler.state.errors import InvariantError
+
+
+@dataclass(frozen=True)
+class EnvironmentPolicy:
+    """One step of the environment path and the approvals it requires.
+
+    ``approvers`` are the groups the spec names (shown to people; Azure DevOps checks
+    membership); ``eligible`` optionally lists individual identities that the store
+    itself enforces.  ``health_gates`` names gates that must all pass; when empty, a
+    promotion needs at least one passing gate.
+    """
+
+    name: str
+    required_approvals: int = 0
+    approvers: tuple[str, ...] = ()
+    eligible: tuple[str, ...] = ()
+    health_gates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectPolicy:
+    """A project's environment path, in order, and its modules."""
+
+    tenant: str
+    project: str
+    environments: tuple[EnvironmentPolicy, ...]
+    modules: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(environment.name for environment in self.environments)
+
+    def environment(self, name: str) -> EnvironmentPolicy:
+        for environment in self.environments:
+            if environment.name == name:
+                return environment
+        raise InvariantError(
+            f"environment {name!r} is not on the path of {self.tenant}/{self.project}",
+            hint=f"the path is {' -> '.join(self.path)}",
+        )
+
+    def index(self, name: str) -> int:
+        return self.path.index(self.environment(name).name)
+
+    def previous(self, name: str) -> str | None:
+        """The environment before ``name`` on the path, or None for the first one."""
+        position = self.index(name)
+        return self.path[position - 1] if position > 0 else None
+
+    def check_module(self, module: str) -> None:
+        if self.modules and module not in self.modules:
+            raise InvariantError(
+                f"module {module!r} is not declared in {self.tenant}/{self.project}",
+                hint=f"declared modules: {', '.join(sorted(self.modules))}",
+            )

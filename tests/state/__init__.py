@@ -1,0 +1,1 @@
+"""The state-store test suite (run on SQLite and PostgreSQL)."""
