@@ -106,7 +106,9 @@ def manifest_document(output: ProjectOutput, kept: dict[str, Any] | None = None)
 
 
 def manifest_bytes(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def read_manifest(project_dir: Path) -> dict[str, Any] | None:
@@ -121,7 +123,9 @@ def read_manifest(project_dir: Path) -> dict[str, Any] | None:
             hint="restore it from Git; deleting it makes shipspec forget which files it owns",
         ) from None
     if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
-        raise OutputError(f"{path.as_posix()} is not a shipspec manifest", hint="restore it from Git")
+        raise OutputError(
+            f"{path.as_posix()} is not a shipspec manifest", hint="restore it from Git"
+        )
     return document
 
 
@@ -140,10 +144,13 @@ def find_manifest(file: Path) -> tuple[Path, dict[str, Any]] | None:
 def safe_target(project_dir: Path, relative: str) -> Path:
     """The absolute path of a planned file, refusing anything that could leave the project folder."""
     pure = PurePosixPath(relative)
-    if pure.is_absolute() or any(part in ("", ".", "..") for part in pure.parts) or "\\" in relative:
+    if any(part in ("", ".", "..") for part in relative.split("/")) or "\\" in relative:
         raise OutputError(f"refusing to write {relative!r}: the path leaves the output folder")
     target = project_dir.joinpath(*pure.parts)
-    for parent in [*reversed(target.relative_to(project_dir).parents), target.relative_to(project_dir)]:
+    for parent in [
+        *reversed(target.relative_to(project_dir).parents),
+        target.relative_to(project_dir),
+    ]:
         candidate = project_dir / parent
         if candidate.is_symlink():
             raise OutputError(
@@ -157,7 +164,9 @@ def _check_root(project_dir: Path, output_root: Path) -> None:
     relative = project_dir.relative_to(output_root)
     for parent in [*reversed(relative.parents), relative]:
         if (output_root / parent).is_symlink():
-            raise OutputError(f"refusing to write through the symlink {(output_root / parent).as_posix()}")
+            raise OutputError(
+                f"refusing to write through the symlink {(output_root / parent).as_posix()}"
+            )
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -178,7 +187,9 @@ def _everything(root: str, path: str) -> bool:
     return True
 
 
-def _scoped(output: ProjectOutput, selection: Selection, old: dict[str, Any]) -> tuple[ProjectOutput, dict[str, Any]]:
+def _scoped(
+    output: ProjectOutput, selection: Selection, old: dict[str, Any]
+) -> tuple[ProjectOutput, dict[str, Any]]:
     """The files in scope, and the manifest entries outside it that stay as they are."""
     root = output.plan.root
     kept = {path: entry for path, entry in old["files"].items() if not selection(root, path)}
@@ -186,7 +197,9 @@ def _scoped(output: ProjectOutput, selection: Selection, old: dict[str, Any]) ->
     return chosen, kept
 
 
-def _emit_project(output: ProjectOutput, root: Path, selection: Selection, summary: EmitSummary) -> None:
+def _emit_project(
+    output: ProjectOutput, root: Path, selection: Selection, summary: EmitSummary
+) -> None:
     project_dir = root / output.plan.tenant / output.plan.folder
     _check_root(project_dir, root)
     _guard_os_errors(project_dir, lambda: recover(project_dir))
@@ -225,7 +238,9 @@ def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
         ) from None
 
 
-def _transact(project_dir: Path, changed: list[RenderedFile], stale: list[str], manifest: bytes) -> None:
+def _transact(
+    project_dir: Path, changed: list[RenderedFile], stale: list[str], manifest: bytes
+) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for rendered in changed:
@@ -234,7 +249,9 @@ def _transact(project_dir: Path, changed: list[RenderedFile], stale: list[str], 
         staged.append((_stage(project_dir / MANIFEST, manifest), project_dir / MANIFEST))
         deletions = [safe_target(project_dir, path) for path in stale]
         journal = {
-            "renames": [[_rel(temp, project_dir), _rel(final, project_dir)] for temp, final in staged],
+            "renames": [
+                [_rel(temp, project_dir), _rel(final, project_dir)] for temp, final in staged
+            ],
             "deletes": [_rel(path, project_dir) for path in deletions],
         }
         _write_atomically(project_dir / JOURNAL, manifest_bytes(journal))
@@ -256,7 +273,7 @@ def _stage(target: Path, data: bytes) -> Path:
 
 def _write_atomically(target: Path, data: bytes) -> None:
     temp = _stage(target, data)
-    os.replace(temp, target)
+    temp.replace(target)
 
 
 def _rel(path: Path, project_dir: Path) -> str:
@@ -271,7 +288,7 @@ def recover(project_dir: Path) -> None:
     journal = json.loads(journal_path.read_text(encoding="utf-8"))
     for temp, final in journal["renames"]:
         if (project_dir / temp).exists():
-            os.replace(project_dir / temp, project_dir / final)
+            (project_dir / temp).replace(project_dir / final)
     for relative in journal["deletes"]:
         (project_dir / relative).unlink(missing_ok=True)
         _remove_empty_parents(project_dir / relative, project_dir)
@@ -305,7 +322,9 @@ def _signals_deferred() -> Iterator[None]:
 # --- checking --------------------------------------------------------------------------------------
 
 
-def check(outputs: list[ProjectOutput], output_root: Path, selection: Selection | None = None) -> list[Drift]:
+def check(
+    outputs: list[ProjectOutput], output_root: Path, selection: Selection | None = None
+) -> list[Drift]:
     """Every difference between the output folder and the rendered outputs; writes nothing."""
     drifts: list[Drift] = []
     for output in outputs:
@@ -314,11 +333,15 @@ def check(outputs: list[ProjectOutput], output_root: Path, selection: Selection 
         chosen, kept = _scoped(output, selection or _everything, old)
         prefix = f"{output.plan.root}/"
         for rendered in chosen.files:
-            drifts.extend(_file_drift(prefix + rendered.path, project_dir / rendered.path, rendered.data))
+            drifts.extend(
+                _file_drift(prefix + rendered.path, project_dir / rendered.path, rendered.data)
+            )
         planned = {f.path for f in chosen.files}
         for path in sorted(p for p in old["files"] if p not in kept and p not in planned):
             if (project_dir / path).exists():
-                drifts.append(Drift(prefix + path, "remove", f"--- a/{prefix}{path}\n+++ /dev/null\n"))
+                drifts.append(
+                    Drift(prefix + path, "remove", f"--- a/{prefix}{path}\n+++ /dev/null\n")
+                )
         manifest = manifest_bytes(manifest_document(chosen, kept))
         drifts.extend(_file_drift(prefix + MANIFEST, project_dir / MANIFEST, manifest))
     return drifts

@@ -20,11 +20,13 @@ def explain_file(file: Path) -> dict[str, str]:
     relative = file.resolve().relative_to(project_dir).as_posix()
     entry = manifest["files"].get(relative)
     if entry is None:
-        raise UsageError(f"{file.as_posix()} is not a file shipspec generated (the manifest does not list it)")
+        raise UsageError(
+            f"{file.as_posix()} is not a file shipspec generated (the manifest does not list it)"
+        )
     return {
         "file": relative,
         "project": f"{manifest.get('tenant')}/{manifest.get('project')}",
-        "spec": spec_location(entry["spec"], entry["keyPath"]),
+        "spec": spec_location(project_dir.parents[2], entry["spec"], entry["keyPath"]),
         "keyPath": entry["keyPath"],
         "template": f"templates/{entry['template']}",
         "ownership": entry["ownership"],
@@ -33,9 +35,12 @@ def explain_file(file: Path) -> dict[str, str]:
     }
 
 
-def spec_location(spec_file: str, key_path: str) -> str:
-    """`file:line:column` of the key in the spec, or just the file if it cannot be read now."""
-    path = Path(spec_file)
+def spec_location(base: Path, spec_file: str, key_path: str) -> str:
+    """`file:line:column` of the key in the spec, or just the file if it cannot be read now.
+
+    Spec names in a manifest are relative to the folder that holds the output folder.
+    """
+    path = base / spec_file
     if not path.is_file():
         return spec_file
     result = load_file(path, spec_file)
@@ -49,9 +54,9 @@ def spec_location(spec_file: str, key_path: str) -> str:
 def _has_path(data: object, path: list[str | int]) -> bool:
     node = data
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         else:
             return False

@@ -49,11 +49,16 @@ def run_stage(name: Stage, function: Callable[[], T]) -> T:
         return function()
 
 
-def load_spec(paths: Sequence[Path], settings: Settings | None = None) -> Spec:
-    """Validate every spec under `paths`; raise SpecError listing all problems."""
+def load_spec(
+    paths: Sequence[Path], settings: Settings | None = None, base: Path | None = None
+) -> Spec:
+    """Validate every spec under `paths`; raise SpecError listing all problems.
+
+    File names are shown relative to `base` (default: the current folder).
+    """
     settings = settings or Settings()
     limits = LoadLimits(settings.max_file_bytes, settings.max_alias_nodes)
-    files = run_stage(Stage.DISCOVER, lambda: discover(list(paths)))
+    files = run_stage(Stage.DISCOVER, lambda: discover(list(paths), cwd=base))
     loaded = run_stage(Stage.LOAD, lambda: load_files(files, limits))
     sources, problems = run_stage(Stage.VALIDATE, lambda: validate_documents(loaded.documents))
     diagnostics = [*loaded.diagnostics, *problems]
@@ -89,8 +94,12 @@ Progress = Callable[[int], None]
 def compile_specs(
     options: CompileOptions, settings: Settings | None = None, progress: Progress | None = None
 ) -> CompileResult:
-    """Specs in, generated tree out (or, with `check`, the list of differences)."""
-    spec = load_spec(options.paths, settings)
+    """Specs in, generated tree out (or, with `check`, the list of differences).
+
+    Spec files are named relative to the folder that holds the output folder (the
+    platform repository), so the manifest is the same whatever the current folder.
+    """
+    spec = load_spec(options.paths, settings, base=options.output.resolve().parent)
     scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
     planned = run_stage(Stage.PLAN, lambda: plan(scope.projects(spec)))
     outputs = run_stage(Stage.RENDER, lambda: render_plan(planned, progress))
@@ -126,14 +135,18 @@ class Scope:
         for value in only:
             parts = value.strip("/").split("/")
             if len(parts) not in (2, 3):
-                raise UsageError(f"--only {value!r}: expected TENANT/PROJECT or TENANT/PROJECT/MODULE")
+                raise UsageError(
+                    f"--only {value!r}: expected TENANT/PROJECT or TENANT/PROJECT/MODULE"
+                )
             source = spec.find_project(parts[0], parts[1])
             if source is None:
                 raise UsageError(f"--only {value!r}: no project {parts[0]}/{parts[1]} in the specs")
             repositories = {m.name: m.repository_name for m in source.model.spec.modules}
             module = parts[2] if len(parts) == 3 else None
             if module and module not in repositories:
-                raise UsageError(f"--only {value!r}: project {parts[0]}/{parts[1]} has no module {module}")
+                raise UsageError(
+                    f"--only {value!r}: project {parts[0]}/{parts[1]} has no module {module}"
+                )
             targets.append((parts[0], parts[1], repositories[module] if module else None))
         return cls(tuple(targets))
 
@@ -141,7 +154,9 @@ class Scope:
         if not self.targets:
             return spec
         wanted = {(tenant, project) for tenant, project, _ in self.targets}
-        return replace(spec, projects=tuple(p for p in spec.projects if (p.tenant, p.name) in wanted))
+        return replace(
+            spec, projects=tuple(p for p in spec.projects if (p.tenant, p.name) in wanted)
+        )
 
     def selection(self, root: str, path: str) -> bool:
         """Whether `path` (inside project folder `root`) is in scope."""

@@ -60,7 +60,13 @@ def xml_text(value: Any) -> str:
     'a&lt;b &amp; &quot;c&quot;'
     """
     text = str(value)
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;")):
+    for raw, escaped in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&apos;"),
+    ):
         text = text.replace(raw, escaped)
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 

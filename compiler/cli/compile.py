@@ -13,20 +13,31 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode
 from compiler.explain import explain_file
-from compiler.pipeline import CompileOptions, CompileResult, Progress as ProgressCallback, compile_specs
+from compiler.pipeline import CompileOptions, CompileResult, compile_specs
+from compiler.pipeline import Progress as ProgressCallback
 from compiler.report import reporter_for
 from compiler.settings import load_settings
 
 
 @click.command("compile")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: generated).")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if the output differs.")
-@click.option("--only", multiple=True, metavar="TENANT/PROJECT[/MODULE]", help="Limit to these (repeatable).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: generated)."
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the output differs."
+)
+@click.option(
+    "--only", multiple=True, metavar="TENANT/PROJECT[/MODULE]", help="Limit to these (repeatable)."
+)
 @format_option
 @handle_errors()
 def compile_command(
-    paths: tuple[Path, ...], output: Path | None, check: bool, only: tuple[str, ...], output_format: str
+    paths: tuple[Path, ...],
+    output: Path | None,
+    check: bool,
+    only: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """Compile specs into generated/, or check that generated/ is up to date."""
     settings = load_settings(output=str(output) if output else None)
@@ -48,20 +59,29 @@ def _report_compile(result: CompileResult, output_format: str) -> None:
         f"compiled {result.projects} project(s): {len(summary.written)} written, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed"
     )
-    data = {"written": summary.written, "unchanged": len(summary.unchanged), "removed": summary.removed}
+    data = {
+        "written": summary.written,
+        "unchanged": len(summary.unchanged),
+        "removed": summary.removed,
+    }
     reporter_for(output_format).success(line, data)
 
 
 def _report_check(result: CompileResult, output_format: str) -> None:
     drifts = result.drifts
     if output_format == "json":
-        data = {"upToDate": not drifts, "files": [{"path": d.path, "change": d.change} for d in drifts]}
+        data = {
+            "upToDate": not drifts,
+            "files": [{"path": d.path, "change": d.change} for d in drifts],
+        }
         reporter_for("json").success("", data)
     else:
         for drift in drifts:
             click.echo(drift.diff, nl=False)
         if drifts:
-            click.echo(f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile")
+            click.echo(
+                f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile"
+            )
         else:
             click.echo(f"up to date: {result.files} file(s) in {result.projects} project(s)")
     if drifts:

@@ -36,4 +36,6 @@ def plan_project(project: ProjectContext, targets: Mapping[str, Target]) -> Proj
 def _check_unique(files: list[OutputFile], spec_file: str) -> None:
     clashes = [path for path, count in Counter(f.path for f in files).items() if count > 1]
     if clashes:
-        raise BugReport(f"two targets planned the same file: {sorted(clashes)[0]}", {"spec": spec_file})
+        raise BugReport(
+            f"two targets planned the same file: {sorted(clashes)[0]}", {"spec": spec_file}
+        )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.ir import Lineage, Ownership, OutputFile
+from compiler.ir import Lineage, OutputFile, Ownership
 from compiler.plan.naming import dotnet_project_name
 from compiler.spec.models import Library, Microservice, Project, Worker
 from compiler.spec.rules import ProjectSource

@@ -220,7 +220,9 @@ class ServiceContainer(SpecModel):
 
 
 class WorkerContainer(SpecModel):
-    port: int | None = Field(None, ge=1, le=65535, description="port serving the health endpoints, if any")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="port serving the health endpoints, if any"
+    )
     health: Health = Health()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from compiler.ir import Ownership, OutputFile
+from compiler.ir import OutputFile, Ownership
 from compiler.plan.context import ModuleContext, ProjectContext
 from compiler.plan.naming import feed_key, feed_url, sdk_version, stable_guid
 from compiler.spec.models import Microservice, Worker
@@ -42,7 +42,9 @@ def module_files(project: ProjectContext, module: ModuleContext) -> Iterator[Out
         return project.file(f"{root}/{path}", f"{FAMILY}/{template}", context, key_path)
 
     def scaffold(path: str, template: str) -> OutputFile:
-        return project.file(f"{root}/{path}", f"{FAMILY}/{template}", context, key, Ownership.SCAFFOLD)
+        return project.file(
+            f"{root}/{path}", f"{FAMILY}/{template}", context, key, Ownership.SCAFFOLD
+        )
 
     yield managed("README.md", "README.md.j2")
     yield managed(".gitignore", "gitignore.j2", f"{key}.type")
@@ -64,7 +66,10 @@ def dotnet_scaffold(module: ModuleContext, scaffold: Any) -> Iterator[OutputFile
     kind = {"microservice": "web", "worker": "worker", "library": "library"}[module.type]
     yield scaffold(f"{name}.sln", "scaffold/solution.sln.j2")
     yield scaffold(f"src/{name}/{name}.csproj", f"scaffold/{kind}.csproj.j2")
-    yield scaffold(f"src/{name}/Program.cs" if kind != "library" else f"src/{name}/Greeter.cs", f"scaffold/{kind}.cs.j2")
+    yield scaffold(
+        f"src/{name}/Program.cs" if kind != "library" else f"src/{name}/Greeter.cs",
+        f"scaffold/{kind}.cs.j2",
+    )
     if kind == "worker":
         yield scaffold(f"src/{name}/Worker.cs", "scaffold/Worker.cs.j2")
     yield scaffold(f"tests/{name}.Tests/{name}.Tests.csproj", "scaffold/tests.csproj.j2")
@@ -81,7 +86,10 @@ def module_context(project: ProjectContext, module: ModuleContext) -> dict[str, 
         "tenant": project.tenant,
         "project": project.name,
         "module": _module_values(project, module),
-        "azure_devops": {"organization": spec.azureDevOps.organization, "project": spec.azureDevOps.project},
+        "azure_devops": {
+            "organization": spec.azureDevOps.organization,
+            "project": spec.azureDevOps.project,
+        },
         "environments": [_environment_values(project, module, e) for e in spec.environments],
         "repository": _repository_values(project, module),
         "feed": _feed_values(project),
@@ -110,9 +118,13 @@ def _module_values(project: ProjectContext, module: ModuleContext) -> dict[str, 
     }
 
 
-def _environment_values(project: ProjectContext, module: ModuleContext, environment: Any) -> dict[str, Any]:
+def _environment_values(
+    project: ProjectContext, module: ModuleContext, environment: Any
+) -> dict[str, Any]:
     model = module.model
-    replicas = model.deploy.replicas.for_environment(environment.name) if module.runs_container else None
+    replicas = (
+        model.deploy.replicas.for_environment(environment.name) if module.runs_container else None
+    )
     approvals = environment.approvals
     return {
         "name": environment.name,
@@ -147,7 +159,10 @@ def _feed_values(project: ProjectContext) -> dict[str, str]:
     feed = project.model.spec.feed
     if feed is None:
         return {"key": "", "url": ""}
-    return {"key": feed_key(feed), "url": feed_url(project.model.spec.azureDevOps.organization, feed)}
+    return {
+        "key": feed_key(feed),
+        "url": feed_url(project.model.spec.azureDevOps.organization, feed),
+    }
 
 
 def _owners(project: ProjectContext, module: ModuleContext) -> list[str]:

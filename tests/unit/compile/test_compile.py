@@ -1,0 +1,253 @@
+"""The compile pipeline end to end: golden trees, drift check, pruning, lineage, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compiler import emit as emit_module
+from compiler.cli import cli
+from compiler.errors import SpecError
+from compiler.explain import explain_file
+from tests.conftest import ROOT
+from tests.unit.compile.helpers import compile_into, platform_repo, tree, tree_text
+
+
+@pytest.mark.parametrize("project", ["contoso/payments", "fabrikam/shared-libs"])
+def test_golden_tree(project: str, tmp_path: Path, golden) -> None:  # type: ignore[no-untyped-def]
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    assert tree_text(tree(root / "generated" / project)) == golden
+
+
+def test_committed_generated_tree_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["compile", "--check", "specs/"])
+    assert result.exit_code == 0, result.output
+
+
+def test_second_compile_writes_nothing(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    first = compile_into(root)
+    second = compile_into(root)
+    assert first.summary and second.summary
+    assert len(first.summary.written) == first.files and second.summary.written == []
+
+
+def test_check_reports_a_manual_edit_with_a_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    edited = root / "generated/contoso/payments/payments-api/Dockerfile"
+    edited.write_text(edited.read_text().replace("EXPOSE 8080", "EXPOSE 9090"))
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["compile", "--check", "specs/"])
+    assert result.exit_code == 1
+    assert "-EXPOSE 9090\n+EXPOSE 8080\n" in result.output
+    assert "1 file(s) differ" in result.output
+    assert "EXPOSE 9090" in edited.read_text(), "--check must not write"
+
+
+def test_check_reports_a_spec_change(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    drifts = compile_into(root, check=True).drifts
+    changed = {d.path for d in drifts}
+    assert "contoso/payments/payments-api/Dockerfile" in changed
+    assert "contoso/payments/.shipspec/manifest.json" in changed
+    assert all(d.change == "update" for d in drifts)
+
+
+def test_removing_a_module_removes_exactly_its_files(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    stray = root / "generated/contoso/payments/payments-worker/notes.txt"
+    stray.write_text("mine\n")
+    before = tree(root / "generated")
+    spec = root / "specs/contoso/payments.yaml"
+    text = spec.read_text()
+    start = text.index("    - name: payments-worker")
+    end = text.index("    - name: ledger-client")
+    spec.write_text(text[:start] + text[end:])
+    result = compile_into(root)
+    after = tree(root / "generated")
+    gone = set(before) - set(after)
+    assert result.summary and gone == {
+        f for f in before if "/payments-worker/" in f and not f.endswith("notes.txt")
+    }
+    assert stray.read_text() == "mine\n", "a file the manifest never owned is never touched"
+    assert sorted(result.summary.removed) == sorted(gone)
+    changed = {f for f in after if after[f] != before.get(f)}
+    assert changed == {"contoso/payments/.shipspec/manifest.json"}
+
+
+def test_explain_names_spec_line_key_and_template_for_every_file(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    manifest_path = root / "generated/contoso/payments/.shipspec/manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for relative, entry in manifest["files"].items():
+        lineage = explain_file(manifest_path.parent.parent / relative)
+        assert lineage["spec"].startswith("specs/contoso/payments.yaml:")
+        assert lineage["keyPath"] == entry["keyPath"]
+        assert (ROOT / lineage["template"]).is_file()
+    dockerfile = explain_file(root / "generated/contoso/payments/payments-api/Dockerfile")
+    assert dockerfile["spec"] == "specs/contoso/payments.yaml:44:7"
+
+
+def test_explain_refuses_files_it_does_not_own(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    stray = root / "generated/contoso/payments/stray.txt"
+    stray.write_text("x\n")
+    result = CliRunner().invoke(cli, ["explain", str(stray)])
+    assert result.exit_code == 2 and "not a file shipspec generated" in result.output
+
+
+def test_manifest_records_ownership_and_version(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    manifest = json.loads((root / "generated/contoso/payments/.shipspec/manifest.json").read_text())
+    files = manifest["files"]
+    assert files["payments-api/Dockerfile"]["ownership"] == "managed"
+    assert files["payments-api/src/Contoso.Payments.Api/Program.cs"]["ownership"] == "scaffold"
+    assert manifest["shipspecVersion"] and list(files) == sorted(files)
+    assert manifest["specs"]["specs/contoso/payments.yaml"]
+
+
+def test_invalid_spec_writes_nothing(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: eighty"))
+    with pytest.raises(SpecError):
+        compile_into(root)
+    assert not (root / "generated").exists()
+
+
+def test_only_limits_to_one_project_and_one_module(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root, only=("fabrikam/shared-libs",))
+    assert not (root / "generated/contoso").exists()
+    compile_into(root, only=("contoso/payments/ledger-client",))
+    repos = {p.name for p in (root / "generated/contoso/payments").iterdir()}
+    assert repos == {"ledger-client", ".shipspec"}
+    compile_into(root)
+    assert compile_into(root, check=True).drifts == ()
+
+
+def test_only_names_something_that_exists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = platform_repo(tmp_path)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["compile", "--only", "contoso/nope"])
+    assert result.exit_code == 2
+
+
+# --- crash safety -----------------------------------------------------------------------------------
+
+
+def test_failure_while_staging_leaves_previous_tree_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("EUR", "USD").replace("port: 8080", "port: 8081"))
+    before = tree(root / "generated")
+    real_stage = emit_module._stage
+    calls = {"n": 0}
+
+    def failing_stage(target: Path, data: bytes) -> Path:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_stage(target, data)
+
+    monkeypatch.setattr(emit_module, "_stage", failing_stage)
+    with pytest.raises(KeyboardInterrupt):
+        compile_into(root)
+    assert tree(root / "generated") == before
+    assert not list((root / "generated").rglob("*.shipspec-tmp"))
+
+
+def test_disk_full_is_a_clear_error_and_tree_is_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    before = tree(root / "generated")
+
+    def full(target: Path, data: bytes) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(emit_module, "_stage", full)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["compile"])
+    assert result.exit_code == 3
+    assert "No space left on device" in result.output and "Traceback" not in result.output
+    assert tree(root / "generated") == before
+
+
+def test_crash_during_commit_is_finished_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    monkeypatch.setattr(emit_module, "recover", lambda project_dir: None)
+    compile_into(root)
+    assert list((root / "generated").rglob("journal.json"))
+    monkeypatch.undo()
+    compile_into(root)
+    assert not list((root / "generated").rglob("journal.json"))
+    assert compile_into(root, check=True).drifts == ()
+
+
+def test_symlink_in_output_tree_is_refused(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "generated/contoso").mkdir(parents=True)
+    (root / "generated/contoso/payments").symlink_to(elsewhere)
+    with pytest.raises(emit_module.OutputError, match="symlink"):
+        compile_into(root)
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", ["../escape.txt", "a/../../b", "/etc/passwd", "a//b", "a\\b"])
+def test_paths_that_leave_the_output_are_refused(tmp_path: Path, path: str) -> None:
+    with pytest.raises(emit_module.OutputError):
+        emit_module.safe_target(tmp_path, path)
+
+
+# --- determinism ----------------------------------------------------------------------------------
+
+
+def test_output_is_identical_whatever_input_order_cwd_locale_or_clock(tmp_path: Path) -> None:
+    first = platform_repo(tmp_path / "one")
+    compile_into(first)
+    second = platform_repo(tmp_path / "two")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C", "TZ": "Pacific/Kiritimati"}
+    subprocess.run(
+        [
+            sys.executable, "-m", "compiler", "compile",
+            str(second / "specs/fabrikam"), str(second / "specs/contoso/payments.yaml"),
+            "-o", str(second / "generated"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    assert tree(first / "generated") == tree(second / "generated")
