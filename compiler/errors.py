@@ -8,7 +8,7 @@ collected as :class:`Diagnostic` values and raised together in one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -101,12 +101,13 @@ class StateError(ShipspecError):
     """A state-store rule was broken (an invariant, a transition, a lookup)."""
 
 
-@dataclass(frozen=True)
 class BugReport(Exception):
     """An internal inconsistency: shipspec itself is wrong, not the user's input."""
 
-    message: str
-    details: dict[str, str] = field(default_factory=dict)
+    def __init__(self, message: str, details: dict[str, str] | None = None) -> None:
+        super().__init__(message, details or {})
+        self.message = message
+        self.details = details or {}
 
     def __str__(self) -> str:
         return self.message

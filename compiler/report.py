@@ -26,8 +26,14 @@ class Reporter(Protocol):
 class TextReporter:
     """`FILE:LINE:COL: key.path: message` lines, a hint under each, then a count."""
 
-    def __init__(self, out: TextIO | None = None, max_errors: int = DEFAULT_MAX_ERRORS) -> None:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        max_errors: int = DEFAULT_MAX_ERRORS,
+    ) -> None:
         self.out = out or sys.stdout
+        self.err = err or sys.stderr
         self.max_errors = max_errors
 
     def diagnostics(self, found: list[Diagnostic]) -> None:
@@ -42,9 +48,9 @@ class TextReporter:
         self.out.write(f"{_plural(len(found), 'problem')} in {_plural(files, 'file')}\n")
 
     def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None:
-        sys.stderr.write(f"error: {message}\n")
+        self.err.write(f"error: {message}\n")
         if hint:
-            sys.stderr.write(f"    hint: {hint}\n")
+            self.err.write(f"    hint: {hint}\n")
 
     def success(self, summary: str, data: object) -> None:
         self.out.write(f"{summary}\n")

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -76,7 +76,9 @@ def discover(paths: Sequence[Path], cwd: Path | None = None) -> list[tuple[Path,
 
 def _expand(path: Path) -> Iterator[Path]:
     if path.is_dir():
-        candidates = (p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+        candidates = (
+            p for p in path.rglob("*") if p.suffix.lower() in SPEC_SUFFIXES and p.is_file()
+        )
         visible = [p for p in candidates if not _is_hidden(p.relative_to(path))]
         if not visible:
             raise UsageError(
@@ -84,7 +86,7 @@ def _expand(path: Path) -> Iterator[Path]:
                 hint="pass the folder that holds your specs, e.g. specs/",
             )
         yield from visible
-    elif path.is_file():
+    elif path.exists():
         yield path
     else:
         raise UsageError(f"no such file or directory: {path.as_posix()}")
@@ -152,6 +154,16 @@ def _at(
 
 
 def read_text(path: Path, name: str, limits: LoadLimits) -> str:
+    try:
+        return _read_text(path, name, limits)
+    except OSError as error:
+        message = f"the file cannot be read: {error.strerror or error}"
+        raise _FileProblem(
+            _at(name, 1, 1, message, "check that it is a readable regular file")
+        ) from None
+
+
+def _read_text(path: Path, name: str, limits: LoadLimits) -> str:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise _FileProblem(
@@ -164,6 +176,8 @@ def read_text(path: Path, name: str, limits: LoadLimits) -> str:
             )
         )
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _FileProblem(_at(name, 1, 1, "the file is UTF-16", "save it as UTF-8"))
     if b"\x00" in raw:
         line, column = _position(raw, raw.index(b"\x00"))
         raise _FileProblem(
@@ -220,10 +234,21 @@ def _document_line(node: Any, text: str, index: int) -> int:
     """The first line of document `index`: its first node, else its `---` marker."""
     if isinstance(node, CommentedMap | CommentedSeq):
         return int(node.lc.line) + 1
-    markers = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("---")]
-    if index == 0:
-        return 1
-    return markers[index - 1] if len(markers) >= index else 1
+    lines = text.splitlines()
+    markers = [n for n, line in enumerate(lines, 1) if line.startswith("---")]
+    content = [line for line in lines if line.strip() and not line.lstrip().startswith(("#", "%"))]
+    opens_with_marker = bool(content) and content[0].startswith("---")
+    position = index if opens_with_marker else index - 1
+    return markers[position] if 0 <= position < len(markers) else 1
+
+
+def _in_indentation(error: MarkedYAMLError, column: int) -> bool:
+    mark = error.problem_mark
+    buffer = getattr(mark, "buffer", None)
+    if not buffer or mark is None:
+        return True
+    line_start = buffer.rfind("\n", 0, mark.index) + 1
+    return buffer[line_start : mark.index].strip(" \t") == ""
 
 
 def _yaml_problem(error: MarkedYAMLError, name: str) -> Diagnostic:
@@ -231,7 +256,11 @@ def _yaml_problem(error: MarkedYAMLError, name: str) -> Diagnostic:
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = str(error.problem or error.context or "invalid YAML")
     if "'\\t'" in problem:
-        return _at(name, line, column, "a tab is used for indentation", "indent with spaces only")
+        if _in_indentation(error, column):
+            return _at(
+                name, line, column, "a tab is used for indentation", "indent with spaces only"
+            )
+        return _at(name, line, column, "a tab character is not allowed here", "use spaces")
     if error.__class__.__name__ == "DuplicateKeyError":
         key = problem.split('"')[1] if '"' in problem else "?"
         first = error.context_mark.line + 1 if error.context_mark else line
@@ -332,7 +361,6 @@ class _PlainConverter:
         if isinstance(key, str):
             return str(key)
         self._fail(path, f"the key `{key}` is not a string", "quote the key", at_key=True, key=key)
-        raise AssertionError  # pragma: no cover
 
     def _scalar(self, node: Any, path: tuple[str | int, ...]) -> Any:
         if node is None or isinstance(node, str):
@@ -349,10 +377,13 @@ class _PlainConverter:
             self._fail(
                 path, f"`{node}` reads as a date", 'quote it to keep it as text, e.g. "2024-01-01"'
             )
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        shown = f"the YAML tag `{tag}`" if tag else "a YAML tag or binary value"
         self._fail(
-            path, f"unsupported YAML value of type {type(node).__name__}", "remove the YAML tag"
+            path,
+            f"{shown} is not supported in specs",
+            "remove the tag; quote the value if it is text",
         )
-        raise AssertionError  # pragma: no cover
 
     def _fail(
         self,
@@ -362,7 +393,7 @@ class _PlainConverter:
         *,
         at_key: bool = False,
         key: Any = None,
-    ) -> None:
+    ) -> NoReturn:
         target = (*path, key) if key is not None else path
         span = locate(self.file, self.root, target, at_key=at_key)
         raise _FileProblem(Diagnostic(span, format_path(target), message, hint))

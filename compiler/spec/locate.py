@@ -28,9 +28,11 @@ def format_path(path: Path_) -> str:
     """
     text = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
+            continue
+        part = str(part)
+        if _PLAIN_KEY.match(part):
             text += f".{part}" if text else part
         else:
             text += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
@@ -83,12 +85,17 @@ def _child_position(node: Any, part: str | int, *, want_key: bool) -> tuple[int,
     lc = getattr(node, "lc", None)
     if lc is None:
         return None
-    if isinstance(node, dict) and isinstance(part, str) and part in node:
-        position = lc.key(part) if want_key or _is_collection(node[part]) else lc.value(part)
-        return (int(position[0]), int(position[1]))
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        position = lc.item(part)
-        return (int(position[0]), int(position[1]))
+    try:
+        if isinstance(node, dict) and part in node:
+            position = lc.key(part) if want_key or _is_collection(node[part]) else lc.value(part)
+            return (int(position[0]), int(position[1]))
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            position = lc.item(part)
+            return (int(position[0]), int(position[1]))
+    except (KeyError, IndexError, TypeError):
+        # A key merged in with `<<: *anchor` has no position of its own in this
+        # mapping; the mapping that merges it is the closest spot the user wrote.
+        return _start_of(node)
     return None
 
 

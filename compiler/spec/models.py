@@ -38,8 +38,8 @@ EnvVarName = Annotated[
 ]
 KeyVaultName = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
-    _described("a Key Vault name: 3-24 letters, digits or hyphens, starting with a letter"),
+    StringConstraints(pattern=r"^[a-zA-Z](-?[a-zA-Z0-9])+$", min_length=3, max_length=24),
+    _described("a Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter"),
 ]
 KeyVaultSecretName = Annotated[
     str,
@@ -200,6 +200,13 @@ class Environment(SpecModel):
     strategy: Literal["rollingUpdate", "blueGreen", "canary"] = "rollingUpdate"
     canary: Canary | None = None
     approvals: Approvals | None = None
+
+    @property
+    def canary_steps(self) -> tuple[int, ...]:
+        """The canary traffic steps in force: the spec's, or the documented default."""
+        if self.strategy != "canary":
+            return ()
+        return self.canary.steps if self.canary else DEFAULT_CANARY_STEPS
 
 
 # --- modules -----------------------------------------------------------------------------------
@@ -385,7 +392,6 @@ class Infrastructure(ModuleBase):
 
 
 Module = Annotated[Microservice | Worker | Library | Infrastructure, Field(discriminator="type")]
-DeployableModule = Microservice | Worker
 MODULE_TYPES: dict[str, type[ModuleBase]] = {
     "microservice": Microservice,
     "worker": Worker,

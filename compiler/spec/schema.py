@@ -63,11 +63,18 @@ def schema_json() -> str:
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
+def spec_validator() -> jsonschema.protocols.Validator:
     schema = spec_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    base = jsonschema.validators.validator_for(schema)
+    base.check_schema(schema)
+    strict_types = base.TYPE_CHECKER.redefine("integer", _is_integer)
+    cls = jsonschema.validators.extend(base, type_checker=strict_types)
+    return cls(schema, format_checker=base.FORMAT_CHECKER)
+
+
+def _is_integer(checker: object, instance: object) -> bool:
+    """JSON Schema counts 8080.0 as an integer; YAML users mean a number, so the models refuse it."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
 
 
 def _variant_branch(tag: str, value: str, ref: str) -> dict[str, Any]:
@@ -86,10 +93,19 @@ def _simplify(node: Any) -> Any:
     node = _drop_null_branch(node)
     node = _discriminator_to_branches(node)
     node = _pattern_properties_to_names(node)
+    node = _anchor_end(node)
     if isinstance(node.get("properties"), dict):
         for prop in node["properties"].values():
             if isinstance(prop, dict):
                 prop.pop("title", None)
+    return node
+
+
+def _anchor_end(node: dict[str, Any]) -> dict[str, Any]:
+    """`$` also matches before a final newline in Python and some editors; the models do not."""
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("(?!\\n)$"):
+        return {**node, "pattern": pattern[:-1] + "(?!\\n)$"}
     return node
 
 
@@ -139,7 +155,7 @@ def _pattern_properties_to_names(node: dict[str, Any]) -> dict[str, Any]:
 
 def schema_diagnostics(document: RawDocument) -> list[Diagnostic]:
     """Every schema violation in one document, translated into a located message."""
-    errors = _validator().iter_errors(document.data)
+    errors = spec_validator().iter_errors(document.data)
     found = [diagnostic for error in errors for diagnostic in _translate(error, document)]
     return _dedupe(found)
 
@@ -183,24 +199,27 @@ def _unknown_key_message(key: str, path: list[Any], doc: RawDocument) -> str:
     if module_type:
         owners = sorted(t for t, model in MODULE_TYPES.items() if key in model.model_fields)
         if owners:
-            article = "an" if module_type[0] in "aeiou" else "a"
-            return f"`{key}` is not allowed on {article} {module_type} module (only on: {', '.join(owners)})"
+            return f"`{key}` is not allowed on {_article(module_type)} {module_type} module (only on: {', '.join(owners)})"
     return f"unknown key `{key}`"
 
 
 def _module_type_at(path: list[Any], doc: RawDocument) -> str | None:
     if len(path) == 3 and path[:2] == ["spec", "modules"]:
         module = doc.data["spec"]["modules"][path[2]]
-        return str(module.get("type")) if isinstance(module, dict) else None
+        kind = module.get("type") if isinstance(module, dict) else None
+        return kind if isinstance(kind, str) and kind in MODULE_TYPES else None
     return None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _missing_keys(
     error: ValidationError, path: list[Any], doc: RawDocument
 ) -> Iterator[Diagnostic]:
     module_type = _module_type_at(path, doc)
-    article = "an" if module_type and module_type[0] in "aeiou" else "a"
-    owner = f" for {article} {module_type} module" if module_type else ""
+    owner = f" for {_article(module_type)} {module_type} module" if module_type else ""
     for key in error.schema.get("required", []):
         if isinstance(error.instance, dict) and key not in error.instance:
             yield Diagnostic(

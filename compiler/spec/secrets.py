@@ -16,10 +16,16 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "a connection string with a password or key",
         re.compile(
-            r"(?i)(^|;)\s*(password|pwd|accountkey|sharedaccesskey|access\s?key|secret)\s*=\s*[^;\s]"
+            r"(?i)(^|[;,&?\s-])\s*(password|pwd|accountkey|sharedaccesskey|access\s?key|secret|api[-_]?key)"
+            r"\s*=\s*[^;,&\s$%{]"
         ),
     ),
-    ("a URL with a password", re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    (
+        "a URL with a password",
+        re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@$%{][^/\s@]*@"),
+    ),
+    ("a shared access signature", re.compile(r"(?i)[?&]sig=[A-Za-z0-9%+/=]{16,}")),
+    ("a Stripe key", re.compile(r"\b[rs]k_live_[A-Za-z0-9]{16,}")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     (
         "a JSON web token",
@@ -33,8 +39,9 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _SECRET_SETTING = re.compile(
-    r"(?i)^(.*_)?(password|passwd|pwd|secret|clientsecret|client_secret|token|accesstoken"
-    r"|access_token|apikey|api_key|privatekey|private_key|accesskey|access_key|credentials?)$"
+    r"(?i)^(.*_)?(password|passwd|pwd|pass|secret|secret_?key|clientsecret|client_secret|token"
+    r"|accesstoken|access_token|apikey|api_key|privatekey|private_key|accesskey|access_key"
+    r"|signing_?key|credentials?)$|^(jwt|stripe).*key$"
 )
 
 
@@ -81,10 +88,18 @@ def _check_setting(
         yield (*path, key), "a secret's value is written into the spec"
 
 
+_NOT_A_SECRET = re.compile(
+    r"(?i)^(true|false|yes|no|on|off|none|null|\d+)$|^(\$\{.*\}|\$\(.*\)|#\{.*\}#)$"
+)
+
+
 def _is_plain_secret_setting(path: tuple[str | int, ...], key: str, value: Any) -> bool:
-    """A deploy.env entry named like a secret, holding a value the value checks did not catch."""
+    """A deploy.env entry named like a secret, holding a value that could be one.
+
+    Flags, numbers and placeholders (`${X}`, `$(X)`, `#{X}#`) cannot be secrets.
+    """
     if not path or path[-1] != "env" or not is_secret_setting_name(key):
         return False
-    if value in (None, "") or isinstance(value, dict | list):
+    if not isinstance(value, str) or _NOT_A_SECRET.match(value.strip()) or not value.strip():
         return False
-    return not (isinstance(value, str) and secret_kind(value))
+    return not secret_kind(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,7 @@ from compiler.errors import UsageError
 from compiler.spec.models import SLUG_PATTERN
 
 
-def starter_text(tenant: str, project: str) -> str:
+def starter_text(tenant: str, project: str, schema_ref: str = "schema/shipspec.schema.json") -> str:
     for label, value in (("tenant", tenant), ("project", project)):
         if not re.match(SLUG_PATTERN, value):
             raise UsageError(
@@ -23,16 +24,20 @@ def starter_text(tenant: str, project: str) -> str:
         tenant=tenant,
         project=project,
         registry=f"{tenant.replace('-', '')[:40]}acr.azurecr.io",
-        vault=f"kv-{tenant}"[:24].rstrip("-"),
+        vault=re.sub("-+", "-", f"kv-{tenant}")[:24].rstrip("-"),
+        schema=schema_ref,
         module=f"{project[:36].rstrip('-')}-api",
     )
 
 
 def write_starter(tenant: str, project: str, target: Path) -> None:
     """Write the starter spec to `target`, refusing to replace anything that exists."""
-    text = starter_text(tenant, project)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    schema_ref = os.path.relpath(
+        Path.cwd() / "schema" / "shipspec.schema.json", target.parent.resolve()
+    )
+    text = starter_text(tenant, project, Path(schema_ref).as_posix())
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     except FileExistsError:
@@ -40,3 +45,5 @@ def write_starter(tenant: str, project: str, target: Path) -> None:
             f"{target.as_posix()} already exists; not overwriting it",
             hint="choose another path with -o",
         ) from None
+    except OSError as error:
+        raise UsageError(f"cannot write {target.as_posix()}: {error.strerror or error}") from None

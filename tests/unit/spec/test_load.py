@@ -81,8 +81,9 @@ def test_deep_nesting_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: !python/object:os.system echo\n", "unsupported YAML value"),
-        ("a: !!binary aGVsbG8=\n", "unsupported YAML value"),
+        ("a: !python/object:os.system echo\n", "is not supported in specs"),
+        ("a: !!binary aGVsbG8=\n", "is not supported in specs"),
+        ("a: !!str 5\n", "YAML tag `tag:yaml.org,2002:str`"),
         ("a: 2024-05-01\n", "reads as a date"),
         ("1: one\n", "is not a string"),
         ("a: .nan\n", "not-a-number"),

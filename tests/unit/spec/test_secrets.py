@@ -17,6 +17,10 @@ LEAKS = [
     "AKIAIOSFODNN7EXAMPLE",
     "xoxb-123456789012-abcdefghij",
     "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst",
+    "contoso.redis.cache.windows.net:6380,password=abc123,ssl=True",
+    "https://acct.blob.core.windows.net/c?sv=2022-11-02&sig=abcdefghijklmnop1234%3D",
+    "sk_live_abcdefghijklmnop1234",
+    "x-otlp-api-key=abcdef123456",
 ]
 HARMLESS = [
     "Server=tcp:db.database.windows.net;Database=x;Authentication=Active Directory Default",
@@ -25,6 +29,8 @@ HARMLESS = [
     "EUR",
     "[Payments]\\Release Managers",
     "payments-db-connection",
+    "postgres://app:${DB_PASSWORD}@db.example.com/app",
+    "DefaultAzureCredential",
 ]
 
 
@@ -57,3 +63,11 @@ def test_findings_never_carry_the_value() -> None:
     findings = list(find_literal_secrets(data))
     assert len(findings) == 2
     assert all("hunter2" not in reason for _, reason in findings)
+
+
+@pytest.mark.parametrize(
+    "value", [True, 1, "false", "${SMTP_PASSWORD}", "$(SmtpPassword)", "#{Smtp.Password}#"]
+)
+def test_flags_numbers_and_placeholders_are_not_secrets(value: object) -> None:
+    data = {"env": {"REQUIRE_PASSWORD": value}}
+    assert list(find_literal_secrets(data)) == []

@@ -1,0 +1,1 @@
+"""The spec language: loading, the models, the JSON Schema and the validation rules."""
