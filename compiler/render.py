@@ -46,7 +46,15 @@ def yaml_scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(_escape_char, json.dumps(str(value), ensure_ascii=False))
+
+
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+"""Characters YAML does not print literally (or reads as line breaks) in a quoted scalar."""
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def json_value(value: Any, indent: int | None = None) -> str:
