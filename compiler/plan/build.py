@@ -12,12 +12,30 @@ from collections.abc import Mapping
 from compiler.errors import BugReport
 from compiler.ir import OutputFile, Plan, ProjectPlan
 from compiler.plan.context import ProjectContext
+from compiler.plan.naming import TENANT_FOLDER
 from compiler.spec.validate import Spec
 from compiler.targets import TARGETS, Target
 
 
 def plan(spec: Spec, targets: Mapping[str, Target] = TARGETS) -> Plan:
-    return Plan(tuple(plan_project(ProjectContext.of(source), targets) for source in spec.projects))
+    contexts = [ProjectContext.of(source) for source in spec.projects]
+    projects = [plan_project(context, targets) for context in contexts]
+    for tenant in sorted({context.tenant for context in contexts}):
+        tenant_plan = plan_tenant(tenant, [c for c in contexts if c.tenant == tenant], targets)
+        if tenant_plan.files:
+            projects.append(tenant_plan)
+    return Plan(tuple(sorted(projects, key=lambda p: (p.tenant, p.folder))))
+
+
+def plan_tenant(
+    tenant: str, projects: list[ProjectContext], targets: Mapping[str, Target]
+) -> ProjectPlan:
+    """The tenant-wide repositories, under `generated/<tenant>/_tenant/`."""
+    files = [file for target in targets.values() for file in target.tenant_files(tenant, projects)]
+    _check_unique(files, tenant)
+    files.sort(key=lambda file: file.path)
+    specs = {p.source.file: p.source.document.file_sha256 for p in projects}
+    return ProjectPlan(tenant=tenant, folder=TENANT_FOLDER, specs=specs, files=tuple(files))
 
 
 def plan_project(project: ProjectContext, targets: Mapping[str, Target]) -> ProjectPlan:

@@ -56,3 +56,38 @@ def sdk_version(channel: str) -> str:
     '8.0.100'
     """
     return f"{channel}.100"
+
+
+# --- names shared by several targets (one definition each) -------------------------------------
+
+
+TENANT_FOLDER = "_tenant"
+"""The folder beside a tenant's projects that holds tenant-wide repositories (no slug starts with _)."""
+
+
+def gitops_repository(project: str) -> str:
+    return f"{project}-gitops"
+
+
+def infra_repository(project: str) -> str:
+    return f"{project}-infra"
+
+
+def environment_namespace(project: str, environment: str) -> str:
+    """The Kubernetes namespace of a project in an environment (also the Argo CD/Flux destination)."""
+    return f"{project}-{environment}"
+
+
+def azure_devops_environment(project: str, environment: str) -> str:
+    """The Azure DevOps environment a deployment job targets; approvals live on it."""
+    return f"{project}-{environment}"
+
+
+def variable_group(project: str, environment: str) -> str:
+    """The variable group linked to the project's Key Vault for an environment."""
+    return f"{project}-{environment}"
+
+
+def image_repository(project: str, module: str) -> str:
+    """The repository of a module's image inside the registry: `payments/payments-api`."""
+    return f"{project}/{module}"

@@ -113,6 +113,11 @@ BranchName = Annotated[
     ),
     _described("a Git branch name such as main or release/1.x"),
 ]
+GitRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"),
+    _described("a Git tag such as v1.2.0"),
+]
 EnvValue = Annotated[str | int | float | bool, Field(description="a non-secret setting")]
 
 
@@ -173,6 +178,17 @@ class GitOps(SpecModel):
     manifests: Literal["helm", "kustomize"] = "helm"
 
 
+class Pipelines(SpecModel):
+    mode: Literal["templates", "inline"] = Field(
+        "templates",
+        description="`templates`: extend the tenant's pipeline-templates repository; "
+        "`inline`: self-contained pipelines",
+    )
+    templatesRef: GitRef | None = Field(
+        None, description="tag of the pipeline-templates repository; default: the shipspec version"
+    )
+
+
 class Approvals(SpecModel):
     required: int = Field(ge=1, description="how many approvers must approve a promotion")
     approvers: Annotated[tuple[DisplayName, ...], LIST] = Field(
@@ -198,6 +214,11 @@ class Environment(SpecModel):
         None, description="Azure region; required where modules deploy"
     )
     strategy: Literal["rollingUpdate", "blueGreen", "canary"] = "rollingUpdate"
+    tier: Literal["small", "standard", "production"] | None = Field(
+        None,
+        description="infrastructure sizing: default `production` for the last environment, "
+        "`small` for the others",
+    )
     canary: Canary | None = None
     approvals: Approvals | None = None
 
@@ -294,6 +315,9 @@ class Package(SpecModel):
 
 class StoreBase(SpecModel):
     name: Slug
+    tiers: dict[Slug, Literal["small", "standard", "production"]] = Field(
+        default_factory=dict, description="per-environment sizing overrides: {prod: standard}"
+    )
 
 
 class AzureSqlStore(StoreBase):
@@ -359,9 +383,14 @@ class ModuleBase(SpecModel):
         return self.repository or self.name
 
 
+class Tests(SpecModel):
+    coverageThreshold: int = Field(70, ge=0, le=100, description="line coverage gate, percent")
+
+
 class Microservice(ModuleBase):
     type: Literal["microservice"]
     dotnet: Dotnet
+    tests: Tests = Tests()
     container: ServiceContainer
     deploy: Deploy = Deploy()
     stores: Annotated[tuple[Store, ...], LIST] = ()
@@ -372,6 +401,7 @@ class Microservice(ModuleBase):
 class Worker(ModuleBase):
     type: Literal["worker"]
     dotnet: Dotnet
+    tests: Tests = Tests()
     container: WorkerContainer = WorkerContainer()
     deploy: Deploy = Deploy()
     stores: Annotated[tuple[Store, ...], LIST] = ()
@@ -382,6 +412,7 @@ class Worker(ModuleBase):
 class Library(ModuleBase):
     type: Literal["library"]
     dotnet: Dotnet = Dotnet()
+    tests: Tests = Tests()
     package: Package
     dependsOn: Annotated[tuple[Slug, ...], LIST] = ()
 
@@ -415,6 +446,7 @@ class ProjectSpec(SpecModel):
     keyVault: KeyVaultName | None = Field(None, description="the project's Key Vault")
     repositories: Repositories = Repositories()
     gitops: GitOps = GitOps()
+    pipelines: Pipelines = Pipelines()
     environments: Annotated[tuple[Environment, ...], LIST] = Field(
         min_length=1, description="the promotion path"
     )

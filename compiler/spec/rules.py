@@ -298,6 +298,24 @@ def replica_overrides(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
                 )
 
 
+def store_tiers(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
+    """Per-environment tier overrides on stores must name environments of the project."""
+    for source in sources:
+        environments = [e.name for e in source.model.spec.environments]
+        for m_index, module in enumerate(source.model.spec.modules):
+            for s_index, store in enumerate(getattr(module, "stores", ())):
+                for name in store.tiers:
+                    if name not in environments:
+                        path = ["spec", "modules", m_index, "stores", s_index, "tiers", name]
+                        hint = (
+                            did_you_mean(name, environments)
+                            or f"environments: {', '.join(environments)}"
+                        )
+                        yield source.problem(
+                            path, f"tier override `{name}` names no environment", hint, at_key=True
+                        )
+
+
 def resource_bounds(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     for source in sources:
         for index, module in _deployables(source):
@@ -456,6 +474,7 @@ RULES: tuple[Rule, ...] = (
     canary_settings,
     deploy_targets,
     replica_overrides,
+    store_tiers,
     resource_bounds,
     secret_references,
     required_settings,

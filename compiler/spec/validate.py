@@ -14,6 +14,7 @@ import pydantic
 
 from compiler.errors import Diagnostic
 from compiler.spec import rules
+from compiler.spec.expressions import find_pipeline_expressions
 from compiler.spec.hints import did_you_mean
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import format_path
@@ -62,7 +63,7 @@ def validate_document(document: RawDocument) -> tuple[list[Diagnostic], ProjectS
     envelope = envelope_diagnostics(document)
     if envelope:
         return envelope, None
-    secrets = secret_diagnostics(document)
+    secrets = secret_diagnostics(document) + expression_diagnostics(document)
     secret_paths = {d.path for d in secrets}
     structural = [d for d in schema_diagnostics(document) if d.path not in secret_paths]
     if secrets or structural:
@@ -108,6 +109,18 @@ def secret_diagnostics(document: RawDocument) -> list[Diagnostic]:
     return [
         _problem(document, list(path), f"{reason}; specs must not hold secrets", SECRET_HINT)
         for path, reason in find_literal_secrets(document.data)
+    ]
+
+
+def expression_diagnostics(document: RawDocument) -> list[Diagnostic]:
+    return [
+        _problem(
+            document,
+            list(path),
+            "Azure Pipelines expressions (`$(...)`, `${{ ... }}`, `$[ ... ]`) are not allowed in spec values",
+            "write the literal value; pipelines get their variables from shipspec, not from specs",
+        )
+        for path in find_pipeline_expressions(document.data)
     ]
 
 

@@ -8,12 +8,12 @@ repository and then owned by the team.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from compiler.ir import OutputFile, Ownership
 from compiler.plan.context import ModuleContext, ProjectContext
-from compiler.plan.naming import feed_key, feed_url, sdk_version, stable_guid
+from compiler.plan.naming import feed_key, feed_url, image_repository, sdk_version, stable_guid
 from compiler.spec.models import Microservice, Worker
 
 FAMILY = "repo"
@@ -32,6 +32,9 @@ class RepositoryLayout:
     def files(self, project: ProjectContext) -> Iterator[OutputFile]:
         for module in project.modules:
             yield from module_files(project, module)
+
+    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
+        return iter(())
 
 
 def module_files(project: ProjectContext, module: ModuleContext) -> Iterator[OutputFile]:
@@ -190,7 +193,7 @@ def _container_values(project: ProjectContext, module: ModuleContext) -> dict[st
         "liveness": model.container.health.liveness,
         "readiness": model.container.health.readiness,
         "user": APP_UID,
-        "image": f"{project.model.spec.registry}/{project.name}/{module.name}",
+        "image": f"{project.model.spec.registry}/{image_repository(project.name, module.name)}",
     }
 
 

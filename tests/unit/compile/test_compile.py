@@ -19,7 +19,9 @@ from tests.conftest import ROOT
 from tests.unit.compile.helpers import compile_into, platform_repo, tree, tree_text
 
 
-@pytest.mark.parametrize("project", ["contoso/payments", "fabrikam/shared-libs"])
+@pytest.mark.parametrize(
+    "project", ["contoso/payments", "fabrikam/shared-libs", "northwind/orders"]
+)
 def test_golden_tree(project: str, tmp_path: Path, golden) -> None:  # type: ignore[no-untyped-def]
     root = platform_repo(tmp_path)
     compile_into(root)
@@ -242,7 +244,8 @@ def test_output_is_identical_whatever_input_order_cwd_locale_or_clock(tmp_path: 
     subprocess.run(
         [
             sys.executable, "-m", "compiler", "compile",
-            str(second / "specs/fabrikam"), str(second / "specs/contoso/payments.yaml"),
+            str(second / "specs/northwind"), str(second / "specs/fabrikam"),
+            str(second / "specs/contoso/payments.yaml"),
             "-o", str(second / "generated"),
         ],
         cwd=tmp_path,

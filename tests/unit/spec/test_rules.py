@@ -26,6 +26,7 @@ RULE_CASES = {
     "deploy_targets": ("missing-cluster", "all-store-kinds"),
     "replica_overrides": ("replicas-unknown-environment", "strategies-and-defaults"),
     "resource_bounds": ("resources-request-above-limit", "strategies-and-defaults"),
+    "store_tiers": ("store-tier-unknown-environment", "all-store-kinds"),
     "secret_references": ("secret-env-shadows-setting", "secrets-with-own-vault"),
     "required_settings": ("missing-registry", "secrets-with-own-vault"),
 }

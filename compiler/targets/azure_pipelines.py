@@ -1,0 +1,18 @@
+"""Azure Pipelines target (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from compiler.ir import OutputFile
+from compiler.plan.context import ProjectContext
+
+
+class AzurePipelines:
+    name = "azure-pipelines"
+
+    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
+        return iter(())
+
+    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
+        return iter(())
