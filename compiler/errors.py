@@ -91,6 +91,13 @@ class SpecError(ShipspecError):
         self.diagnostics = ordered
 
 
+class PlanError(SpecError):
+    """The specs are valid on their own but cannot be compiled (e.g. an impossible Azure name).
+
+    Carries located diagnostics like SpecError, so users see file, line, column and key.
+    """
+
+
 class ExternalError(ShipspecError):
     """An external system (Git, Azure DevOps, a database) failed or refused."""
 

@@ -11,6 +11,7 @@ import click
 from compiler.cli.compile import compile_command, explain_command
 from compiler.cli.spec import init_command, schema_command, validate_command
 from compiler.cli.state import state_groups
+from compiler.cli.verify import verify_command
 from compiler.version import __version__
 
 
@@ -25,6 +26,7 @@ cli.add_command(schema_command)
 cli.add_command(init_command)
 cli.add_command(compile_command)
 cli.add_command(explain_command)
+cli.add_command(verify_command)
 for group in state_groups():
     cli.add_command(group)
 
