@@ -9,7 +9,7 @@ from typing import Any
 from compiler.ir import Lineage, OutputFile, Ownership
 from compiler.plan.naming import dotnet_project_name
 from compiler.spec.models import Library, Microservice, Project, Worker
-from compiler.spec.rules import ProjectSource
+from compiler.spec.source import ProjectSource
 
 ModuleModel = Microservice | Worker | Library | Any
 

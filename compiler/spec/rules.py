@@ -6,45 +6,26 @@ them in the order they run.  A rule reports at the key the user has to change.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from compiler.errors import Diagnostic, SourceSpan
-from compiler.spec.hints import did_you_mean
-from compiler.spec.load import RawDocument
-from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import Infrastructure, Library, Microservice, Project, Worker
+from compiler.errors import Diagnostic
+from compiler.plan.naming import gitops_repository, infra_repository
+from compiler.spec.hints import count_phrase, did_you_mean, modules_phrase
+from compiler.spec.locate import Path_
+from compiler.spec.models import Microservice, Worker
+from compiler.spec.needs import required_settings
+from compiler.spec.quantities import parse_cpu, parse_memory
+from compiler.spec.source import ProjectSource
 
-
-@dataclass(frozen=True)
-class ProjectSource:
-    """A validated Project and the document it came from (for locations and lineage)."""
-
-    model: Project
-    document: RawDocument
-
-    @property
-    def tenant(self) -> str:
-        return self.model.metadata.tenant
-
-    @property
-    def name(self) -> str:
-        return self.model.metadata.name
-
-    @property
-    def file(self) -> str:
-        return self.document.file
-
-    def span(self, path: Path_, *, at_key: bool = False) -> SourceSpan:
-        return self.document.span(path, at_key=at_key)
-
-    def problem(
-        self, path: Path_, message: str, hint: str = "", *, at_key: bool = False
-    ) -> Diagnostic:
-        return Diagnostic(self.span(path, at_key=at_key), format_path(path), message, hint)
-
+__all__ = [
+    "RULES",
+    "ProjectSource",
+    "check",
+    "find_cycles",
+    "parse_cpu",
+    "parse_memory",
+    "reserved_repositories",
+]
 
 Rule = Callable[[Sequence[ProjectSource]], Iterator[Diagnostic]]
 
@@ -98,8 +79,8 @@ def unique_modules(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
 def reserved_repositories(project: str) -> dict[str, str]:
     """Repository names the project's own repositories take, with what they hold."""
     return {
-        f"{project}-gitops": "the GitOps repository",
-        f"{project}-infra": "the infrastructure repository",
+        gitops_repository(project): "the GitOps repository",
+        infra_repository(project): "the infrastructure repository",
     }
 
 
@@ -131,7 +112,7 @@ def unique_stores(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     for source in sources:
         entries = []
         for m_index, module in enumerate(source.model.spec.modules):
-            for s_index, store in enumerate(getattr(module, "stores", ())):
+            for s_index, store in enumerate(module.owned_stores):
                 entries.append(
                     (store.name, source, ["spec", "modules", m_index, "stores", s_index, "name"])
                 )
@@ -145,7 +126,7 @@ def known_dependencies(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]
     for source in sources:
         names = [module.name for module in source.model.spec.modules]
         for index, module in enumerate(source.model.spec.modules):
-            for d_index, dependency in enumerate(getattr(module, "dependsOn", ())):
+            for d_index, dependency in enumerate(module.dependencies):
                 path = ["spec", "modules", index, "dependsOn", d_index]
                 if dependency == module.name:
                     yield source.problem(path, f"module `{module.name}` depends on itself")
@@ -159,7 +140,7 @@ def known_dependencies(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]
 def acyclic_dependencies(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     for source in sources:
         modules = source.model.spec.modules
-        graph = {m.name: [d for d in getattr(m, "dependsOn", ()) if d != m.name] for m in modules}
+        graph = {m.name: [d for d in m.dependencies if d != m.name] for m in modules}
         index_of = {m.name: i for i, m in enumerate(modules)}
         for cycle in find_cycles(graph):
             path = ["spec", "modules", index_of[cycle[0]], "dependsOn"]
@@ -216,7 +197,7 @@ def approvals_fit(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
                 yield source.problem(
                     [*path, "required"],
                     f"{approvals.required} approvals are required but "
-                    f"{_count(len(approvals.approvers), 'approver is', 'approvers are')} listed",
+                    f"{count_phrase(len(approvals.approvers), 'approver is', 'approvers are')} listed",
                     "list more approvers or lower `required`",
                 )
             entries = (
@@ -252,20 +233,20 @@ def deploy_targets(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     for source in sources:
         modules = source.model.spec.modules
         runners = [m.name for m in modules if isinstance(m, Microservice | Worker)]
-        owners = [m.name for m in modules if getattr(m, "stores", ())]
+        owners = [m.name for m in modules if m.owned_stores]
         for index, environment in enumerate(source.model.spec.environments):
             path = ["spec", "environments", index]
             if runners and environment.cluster is None:
                 yield source.problem(
                     [*path, "cluster"],
-                    f"environment `{environment.name}` needs `cluster`: {_modules(runners, 'deploys', 'deploy')} to it",
+                    f"environment `{environment.name}` needs `cluster`: {modules_phrase(runners, 'deploys', 'deploy')} to it",
                     "add the AKS cluster name, e.g. `cluster: aks-contoso-dev`",
                 )
             if (runners or owners) and environment.region is None:
                 yield source.problem(
                     [*path, "region"],
                     f"environment `{environment.name}` needs `region`: "
-                    f"{_modules(runners or owners, 'deploys', 'deploy')} to it",
+                    f"{modules_phrase(runners or owners, 'deploys', 'deploy')} to it",
                     "add the Azure region, e.g. `region: westeurope`",
                 )
 
@@ -303,7 +284,7 @@ def store_tiers(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     for source in sources:
         environments = [e.name for e in source.model.spec.environments]
         for m_index, module in enumerate(source.model.spec.modules):
-            for s_index, store in enumerate(getattr(module, "stores", ())):
+            for s_index, store in enumerate(module.owned_stores):
                 for name in store.tiers:
                     if name not in environments:
                         path = ["spec", "modules", m_index, "stores", s_index, "tiers", name]
@@ -333,34 +314,11 @@ def resource_bounds(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
                     )
 
 
-def parse_cpu(quantity: str) -> float:
-    """CPU cores in a Kubernetes quantity.
-
-    >>> parse_cpu("250m"), parse_cpu("1.5")
-    (0.25, 1.5)
-    """
-    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
-
-
-_MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_MEMORY_UNITS |= {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
-
-
-def parse_memory(quantity: str) -> int:
-    """Bytes in a Kubernetes memory quantity.
-
-    >>> parse_memory("256Mi"), parse_memory("1G")
-    (268435456, 1000000000)
-    """
-    number, unit = re.fullmatch(r"([0-9]+)([A-Za-z]*)", quantity).groups()  # type: ignore[union-attr]
-    return int(number) * _MEMORY_UNITS[unit]
-
-
 def secret_references(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
     """Secret env names are unique per module and do not shadow plain settings."""
     for source in sources:
         for index, module in enumerate(source.model.spec.modules):
-            secrets = getattr(module, "secrets", ())
+            secrets = module.secret_refs
             path = ["spec", "modules", index, "secrets"]
             entries = ((s.env, source, [*path, i, "env"]) for i, s in enumerate(secrets))
             yield from _duplicates(entries, "secret variable")
@@ -374,72 +332,6 @@ def secret_references(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
                     )
 
 
-# --- project-wide settings a module needs ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Need:
-    path: tuple[str, ...]
-    verbs: tuple[str, str]
-    why: str
-    hint: str
-
-
-def required_settings(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
-    for source in sources:
-        for need, modules in _needs(source.model).items():
-            if modules and _setting(source.model, need.path) is None:
-                yield source.problem(
-                    ["spec", *need.path],
-                    f"missing `spec.{'.'.join(need.path)}`: {_modules(modules, *need.verbs)} {need.why}",
-                    need.hint,
-                )
-
-
-_REGISTRY = _Need(
-    ("registry",), ("builds", "build"), "container images", "add `registry: <name>.azurecr.io`"
-)
-_REGISTRY_CONNECTION = _Need(
-    ("azureDevOps", "serviceConnections", "registry"),
-    ("pushes", "push"),
-    "images through it",
-    "add the Docker registry service connection name",
-)
-_FEED = _Need(("feed",), ("publishes", "publish"), "NuGet packages", "add `feed: <project>/<feed>`")
-_KEY_VAULT = _Need(
-    ("keyVault",), ("reads", "read"), "secrets from it", "add `keyVault: <vault-name>`"
-)
-_AZURE_CONNECTION = _Need(
-    ("azureDevOps", "serviceConnections", "azure"),
-    ("provisions", "provision"),
-    "Azure resources through it",
-    "add the Azure Resource Manager service connection name",
-)
-
-
-def _needs(project: Project) -> dict[_Need, list[str]]:
-    modules = project.spec.modules
-    containers = [m.name for m in modules if isinstance(m, Microservice | Worker)]
-    return {
-        _REGISTRY: containers,
-        _REGISTRY_CONNECTION: containers,
-        _FEED: [m.name for m in modules if isinstance(m, Library)],
-        _KEY_VAULT: [
-            m.name for m in modules if any(s.vault is None for s in getattr(m, "secrets", ()))
-        ],
-        _AZURE_CONNECTION: [
-            m.name for m in modules if isinstance(m, Infrastructure) or getattr(m, "stores", ())
-        ],
-    }
-
-
-def _setting(project: Project, path: tuple[str, ...]) -> Any:
-    value: Any = project.spec
-    for part in path:
-        value = getattr(value, part)
-    return value
-
-
 # --- helpers ---------------------------------------------------------------------------------------
 
 
@@ -447,19 +339,6 @@ def _deployables(source: ProjectSource) -> Iterator[tuple[int, Microservice | Wo
     for index, module in enumerate(source.model.spec.modules):
         if isinstance(module, Microservice | Worker):
             yield index, module
-
-
-def _modules(names: list[str], singular_verb: str, plural_verb: str) -> str:
-    """`module `a` deploys` or `modules `a`, `b` and 2 more deploy`."""
-    shown = ", ".join(f"`{name}`" for name in names[:3])
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    if len(names) == 1:
-        return f"module {shown} {singular_verb}"
-    return f"modules {shown}{more} {plural_verb}"
-
-
-def _count(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
 
 
 RULES: tuple[Rule, ...] = (

@@ -9,7 +9,7 @@ from pathlib import Path
 from string import Template
 
 from compiler.errors import UsageError
-from compiler.spec.models import SLUG_PATTERN
+from compiler.spec.types import SLUG_PATTERN
 
 
 def starter_text(tenant: str, project: str, schema_ref: str = "schema/shipspec.schema.json") -> str:

@@ -19,9 +19,9 @@ from compiler.spec.hints import did_you_mean
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import format_path
 from compiler.spec.models import API_VERSION, KINDS, Project
-from compiler.spec.rules import ProjectSource
 from compiler.spec.schema import describe, schema_diagnostics
 from compiler.spec.secrets import find_literal_secrets
+from compiler.spec.source import ProjectSource
 
 SECRET_HINT = (
     "store the value in Key Vault and reference it: "
