@@ -1,0 +1,173 @@
+"""Shared plumbing of the state-store commands: options, the context object, helpers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compiler.cli.common import format_option, handle_errors
+from compiler.errors import StateError, UsageError
+from compiler.report import reporter_for
+from compiler.state import EnvironmentPolicy, ProjectPolicy, Scope, Store, resolve_actor
+from compiler.state.engine import ENV_VAR
+from compiler.state.services import (
+    promotion,
+)
+
+Body = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class StateContext:
+    """The options every state command shares, parsed once."""
+
+    tenant: str
+    project: str
+    url: str | None
+    output_format: str
+    specs: Path | None = None
+    as_: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.tenant, self.project)
+
+    def store(self) -> Store:
+        return Store(self.url)
+
+    def actor(self) -> Any:
+        return resolve_actor(self.as_)
+
+    def policy(self) -> ProjectPolicy:
+        return policy_from_spec(self.specs or Path("specs"), self.tenant, self.project)
+
+    def report(self, text: str, data: object) -> None:
+        reporter_for(self.output_format).success(text, data)
+
+
+def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
+    """The release policy of one project, read from its spec (the only spec import here)."""
+    from compiler.pipeline import load_spec
+
+    source = load_spec([specs]).find_project(tenant, project)
+    if source is None:
+        raise StateError(
+            f"project {tenant}/{project} is not declared under {specs}",
+            hint="check --tenant/--project, or point --specs at the spec folder",
+        )
+    spec = source.model.spec
+    environments = tuple(
+        EnvironmentPolicy(
+            name=env.name,
+            required_approvals=env.approvals.required if env.approvals else 0,
+            approvers=tuple(env.approvals.approvers) if env.approvals else (),
+        )
+        for env in spec.environments
+    )
+    return ProjectPolicy(tenant, project, environments, tuple(m.name for m in spec.modules))
+
+
+def _common_options(*, scoped: bool, actor: bool, specs: bool, key: bool) -> list[Any]:
+    options = [
+        click.option("--tenant", envvar="SHIPSPEC_TENANT", required=scoped, help="Tenant slug."),
+        click.option("--project", envvar="SHIPSPEC_PROJECT", required=scoped, help="Project."),
+        click.option(
+            "--state-url",
+            envvar=ENV_VAR,
+            help=f"Database URL [env {ENV_VAR}; default sqlite .shipspec/state.db].",
+        ),
+        format_option,
+    ]
+    if actor:
+        options.append(
+            click.option(
+                "--as",
+                "as_",
+                metavar="IDENTITY",
+                help="Act as someone else (tests/admin; recorded).",
+            )
+        )
+    if specs:
+        options.append(
+            click.option(
+                "--specs",
+                type=click.Path(path_type=Path),
+                default=Path("specs"),
+                show_default=True,
+                help="Spec folder the project's environment path and approvals come from.",
+            )
+        )
+    if key:
+        options.append(
+            click.option("--idempotency-key", help="Replay key [default: from the natural key].")
+        )
+    return options
+
+
+def state_command(
+    group: click.Group,
+    name: str,
+    *,
+    scoped: bool = True,
+    actor: bool = False,
+    specs: bool = False,
+    key: bool = False,
+) -> Callable[[Body], click.Command]:
+    """Register ``body(context, **options)`` as a command with the shared options."""
+
+    def decorate(body: Body) -> click.Command:
+        @functools.wraps(body)
+        def command(**kwargs: Any) -> None:
+            context = StateContext(
+                tenant=kwargs.pop("tenant") or "",
+                project=kwargs.pop("project") or "",
+                url=kwargs.pop("state_url"),
+                output_format=kwargs.pop("output_format"),
+                specs=kwargs.pop("specs", None),
+                as_=kwargs.pop("as_", None),
+            )
+            body(context, **kwargs)
+
+        wrapped: Any = handle_errors()(command)
+        for option in reversed(_common_options(scoped=scoped, actor=actor, specs=specs, key=key)):
+            wrapped = option(wrapped)
+        return group.command(name)(wrapped)
+
+    return decorate
+
+
+def parse_pairs(values: tuple[str, ...], what: str, separator: str = "=") -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        left, sep, right = value.partition(separator)
+        if not sep or not left or not right:
+            raise UsageError(f"{what} {value!r} is not NAME{separator}VALUE")
+        pairs.append((left, right))
+    return pairs
+
+
+def parse_gates(values: tuple[str, ...]) -> tuple[promotion.Gate, ...]:
+    gates = []
+    for name, outcome in parse_pairs(values, "--gate"):
+        verdict, _, detail = outcome.partition(":")
+        if verdict not in ("passed", "failed"):
+            raise UsageError(f"--gate {name}={outcome}: the outcome is 'passed' or 'failed'")
+        gates.append((name, verdict == "passed", detail))
+    return tuple(gates)
+
+
+gate_option = click.option(
+    "--gate",
+    "gates",
+    multiple=True,
+    metavar="NAME=passed|failed[:DETAIL]",
+    help="Health gate result.",
+)
+
+
+# -- runs -------------------------------------------------------------------------------------
