@@ -7,8 +7,7 @@ pipeline records on the error which stage failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -35,18 +34,13 @@ class Stage(StrEnum):
     EMIT = "emit"
 
 
-@contextmanager
-def stage(name: Stage) -> Iterator[None]:
-    try:
-        yield
-    except ShipspecError as error:
-        error.stage = getattr(error, "stage", None) or name
-        raise
-
-
 def run_stage(name: Stage, function: Callable[[], T]) -> T:
-    with stage(name):
+    """Run one stage; an error leaving it records the stage's name (shown in JSON reports)."""
+    try:
         return function()
+    except ShipspecError as error:
+        error.stage = error.stage or name
+        raise
 
 
 def load_spec(

@@ -18,7 +18,9 @@ DEFAULT_MAX_ERRORS = 100
 class Reporter(Protocol):
     def diagnostics(self, found: list[Diagnostic]) -> None: ...
 
-    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None: ...
+    def error(
+        self, message: str, *, hint: str = "", exit_code: ExitCode, stage: str | None = None
+    ) -> None: ...
 
     def success(self, summary: str, data: object) -> None: ...
 
@@ -47,7 +49,9 @@ class TextReporter:
         files = len({d.span.file for d in found})
         self.out.write(f"{_plural(len(found), 'problem')} in {_plural(files, 'file')}\n")
 
-    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None:
+    def error(
+        self, message: str, *, hint: str = "", exit_code: ExitCode, stage: str | None = None
+    ) -> None:
         self.err.write(f"error: {message}\n")
         if hint:
             self.err.write(f"    hint: {hint}\n")
@@ -65,8 +69,10 @@ class JsonReporter:
     def diagnostics(self, found: list[Diagnostic]) -> None:
         self._write([d.to_dict() for d in found])
 
-    def error(self, message: str, *, hint: str = "", exit_code: ExitCode) -> None:
-        self._write({"error": message, "hint": hint, "exitCode": int(exit_code)})
+    def error(
+        self, message: str, *, hint: str = "", exit_code: ExitCode, stage: str | None = None
+    ) -> None:
+        self._write({"error": message, "hint": hint, "exitCode": int(exit_code), "stage": stage})
 
     def success(self, summary: str, data: object) -> None:
         self._write(data)

@@ -43,7 +43,9 @@ def handle_errors(
                 reporter.diagnostics(error.diagnostics)
                 sys.exit(error.exit_code)
             except ShipspecError as error:
-                reporter.error(error.message, hint=error.hint, exit_code=error.exit_code)
+                reporter.error(
+                    error.message, hint=error.hint, exit_code=error.exit_code, stage=error.stage
+                )
                 sys.exit(error.exit_code)
             except BugReport as bug:
                 _report_bug(reporter, bug)
