@@ -1,11 +1,11 @@
 """The only writer: puts rendered files under the output folder, atomically, and prunes.
 
-One project folder (`<out>/<tenant>/<project>/`) is one transaction:
+A compile is one transaction over its project folders (`<out>/<tenant>/<project>/`):
 
-1. stage: every new or changed file is written to a temporary file beside its
-   target; nothing the user sees has changed yet, so any failure (a template
-   bug, a full disk, Ctrl-C) just removes the temporary files;
-2. journal: the list of renames and deletions is written to
+1. stage: every new or changed file of every project folder is written to a
+   temporary file beside its target; nothing the user sees has changed yet, so
+   any failure (a template bug, a full disk, Ctrl-C) just removes them;
+2. journal: each project folder's renames and deletions are written to its
    `.shipspec/journal.json`;
 3. commit: renames, deletions of files the previous manifest owned and the plan
    no longer produces, then the new manifest; SIGINT waits until this is done.
@@ -177,10 +177,45 @@ def emit(
     output_root: Path,
     selection: Selection | None = None,
 ) -> EmitSummary:
+    """Write every project folder as one transaction: stage all, journal all, then commit."""
     summary = EmitSummary()
-    for output in outputs:
-        _emit_project(output, output_root, selection or _everything, summary)
+    pending: list[_Pending] = []
+    try:
+        for output in outputs:
+            _prepare(output, output_root, selection or _everything, summary, pending)
+        for change in pending:
+            _guard_os_errors(change.project_dir, change.write_journal)
+    except BaseException:
+        for change in pending:
+            change.discard()
+        raise
+    with _signals_deferred():
+        for change in pending:
+            _guard_os_errors(change.project_dir, lambda d=change.project_dir: recover(d))
     return summary
+
+
+@dataclass
+class _Pending:
+    """The staged changes of one project folder, not yet visible."""
+
+    project_dir: Path
+    staged: list[tuple[Path, Path]] = field(default_factory=list)
+    deletions: list[Path] = field(default_factory=list)
+
+    def write_journal(self) -> None:
+        journal = {
+            "renames": [
+                [_rel(t, self.project_dir), _rel(f, self.project_dir)] for t, f in self.staged
+            ],
+            "deletes": [_rel(path, self.project_dir) for path in self.deletions],
+        }
+        _write_atomically(self.project_dir / JOURNAL, manifest_bytes(journal))
+
+    def discard(self) -> None:
+        for temp, _ in self.staged:
+            temp.unlink(missing_ok=True)
+        (self.project_dir / JOURNAL).unlink(missing_ok=True)
 
 
 def _everything(root: str, path: str) -> bool:
@@ -197,8 +232,12 @@ def _scoped(
     return chosen, kept
 
 
-def _emit_project(
-    output: ProjectOutput, root: Path, selection: Selection, summary: EmitSummary
+def _prepare(
+    output: ProjectOutput,
+    root: Path,
+    selection: Selection,
+    summary: EmitSummary,
+    pending: list[_Pending],
 ) -> None:
     project_dir = root / output.plan.tenant / output.plan.folder
     _check_root(project_dir, root)
@@ -209,9 +248,10 @@ def _emit_project(
     stale = sorted(p for p in old["files"] if p not in kept and p not in planned)
     changed = [f for f in chosen.files if _differs(safe_target(project_dir, f.path), f.data)]
     manifest = manifest_bytes(manifest_document(chosen, kept))
-    manifest_changed = _differs(project_dir / MANIFEST, manifest)
-    if changed or stale or manifest_changed:
-        _guard_os_errors(project_dir, lambda: _transact(project_dir, changed, stale, manifest))
+    if changed or stale or _differs(project_dir / MANIFEST, manifest):
+        change = _Pending(project_dir)
+        pending.append(change)
+        _guard_os_errors(project_dir, lambda: _stage_all(change, changed, stale, manifest))
     prefix = f"{output.plan.root}/"
     written = {f.path for f in changed}
     summary.written += [prefix + path for path in sorted(written)]
@@ -238,29 +278,15 @@ def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
         ) from None
 
 
-def _transact(
-    project_dir: Path, changed: list[RenderedFile], stale: list[str], manifest: bytes
+def _stage_all(
+    change: _Pending, changed: list[RenderedFile], stale: list[str], manifest: bytes
 ) -> None:
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for rendered in changed:
-            target = safe_target(project_dir, rendered.path)
-            staged.append((_stage(target, rendered.data), target))
-        staged.append((_stage(project_dir / MANIFEST, manifest), project_dir / MANIFEST))
-        deletions = [safe_target(project_dir, path) for path in stale]
-        journal = {
-            "renames": [
-                [_rel(temp, project_dir), _rel(final, project_dir)] for temp, final in staged
-            ],
-            "deletes": [_rel(path, project_dir) for path in deletions],
-        }
-        _write_atomically(project_dir / JOURNAL, manifest_bytes(journal))
-    except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise
-    with _signals_deferred():
-        recover(project_dir)
+    for rendered in changed:
+        target = safe_target(change.project_dir, rendered.path)
+        change.staged.append((_stage(target, rendered.data), target))
+    manifest_path = change.project_dir / MANIFEST
+    change.staged.append((_stage(manifest_path, manifest), manifest_path))
+    change.deletions = [safe_target(change.project_dir, path) for path in stale]
 
 
 def _stage(target: Path, data: bytes) -> Path:

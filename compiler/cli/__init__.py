@@ -9,6 +9,9 @@ from __future__ import annotations
 import click
 
 from compiler.cli.compile import compile_command, explain_command
+from compiler.cli.gitops import gitops_group
+from compiler.cli.iac import iac_group
+from compiler.cli.publish import publish_command
 from compiler.cli.spec import init_command, schema_command, validate_command
 from compiler.cli.state import state_groups
 from compiler.cli.verify import verify_command
@@ -27,6 +30,9 @@ cli.add_command(init_command)
 cli.add_command(compile_command)
 cli.add_command(explain_command)
 cli.add_command(verify_command)
+cli.add_command(publish_command)
+cli.add_command(gitops_group())
+cli.add_command(iac_group())
 for group in state_groups():
     cli.add_command(group)
 

@@ -9,8 +9,8 @@ that have no meaning in a spec.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import functools
 import hashlib
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,15 +38,36 @@ class LoadLimits:
     max_depth: int = 64
 
 
+class LocatedText:
+    """A spec file's text and, parsed only when a location is first needed, its round-trip tree.
+
+    Valid specs never need line numbers, so the expensive round-trip parse runs only
+    for files that have a problem to report.
+    """
+
+    def __init__(self, text: str, nodes: list[Any] | None = None) -> None:
+        self.text = text
+        self._nodes = nodes
+
+    def node(self, index: int) -> Any:
+        if self._nodes is None:
+            self._nodes = [node for node, _ in parse_documents(self.text, "")]
+        return self._nodes[index]
+
+
 @dataclass(frozen=True)
 class RawDocument:
-    """One YAML document: where it came from, its located tree, and its plain data."""
+    """One YAML document: where it came from, its plain data, and (lazily) its located tree."""
 
     file: str
     index: int
-    node: CommentedMap
     data: dict[str, Any]
+    source: LocatedText
     file_sha256: str = ""
+
+    @property
+    def node(self) -> CommentedMap:
+        return self.source.node(self.index)
 
     def span(self, path: Path_, *, at_key: bool = False) -> SourceSpan:
         return locate(self.file, self.node, path, at_key=at_key)
@@ -119,18 +140,83 @@ def load_files(files: Iterable[tuple[Path, str]], limits: LoadLimits = LoadLimit
 def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadResult:
     try:
         text = read_text(path, name, limits)
-        nodes = parse_documents(text, name)
     except _FileProblem as problem:
         return LoadResult((), (problem.diagnostic,))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fast = _fast_documents(text, limits)
+    if fast is not None:
+        source = LocatedText(text)
+        documents = tuple(RawDocument(name, i, data, source, digest) for i, data in enumerate(fast))
+        return LoadResult(documents, ())
+    return _load_located(text, name, digest, limits)
+
+
+def _fast_documents(text: str, limits: LoadLimits) -> list[dict[str, Any]] | None:
+    """Plain documents from the C-accelerated safe loader, or None when anything needs a located error.
+
+    Anything unusual (a YAML error, a non-mapping document, a tag, a date, an alias
+    bomb...) falls back to the round-trip path, which reports it with a location.
+    """
+    try:
+        documents = list(_fast_yaml().load_all(text))
+    except (YAMLError, RecursionError, ValueError, TypeError):
+        return None
+    if not documents or not all(isinstance(d, dict) for d in documents):
+        return None
+    try:
+        for document in documents:
+            if (
+                _expanded_size(document, {}) - _count_distinct(document, set())
+                > limits.max_alias_nodes
+            ):
+                return None
+            if not _is_plain(document, 0, limits.max_depth, set()):
+                return None
+    except RecursionError:  # a self-referencing alias: the round-trip path reports it
+        return None
+    return documents
+
+
+@functools.cache
+def _fast_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _is_plain(node: Any, depth: int, max_depth: int, seen: set[int]) -> bool:
+    """Only mappings, lists and plain scalars, within the depth limit (aliased nodes checked once)."""
+    if depth > max_depth:
+        return False
+    if isinstance(node, dict | list):
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+    if isinstance(node, dict):
+        return all(
+            isinstance(k, str) and _is_plain(v, depth + 1, max_depth, seen) for k, v in node.items()
+        )
+    if isinstance(node, list):
+        return all(_is_plain(item, depth + 1, max_depth, seen) for item in node)
+    if isinstance(node, float):
+        return not (math.isnan(node) or math.isinf(node))
+    return node is None or type(node) in (str, int, bool)
+
+
+def _load_located(text: str, name: str, digest: str, limits: LoadLimits) -> LoadResult:
+    try:
+        nodes = parse_documents(text, name)
+    except _FileProblem as problem:
+        return LoadResult((), (problem.diagnostic,))
+    source = LocatedText(text, [node for node, _ in nodes])
     documents: list[RawDocument] = []
     diagnostics: list[Diagnostic] = []
     if not nodes:
         diagnostics.append(_at(name, 1, 1, "the file is empty", _EXPECT_DOCUMENT))
     for index, (node, line) in enumerate(nodes):
         try:
-            document = _to_document(node, name, index, line, limits)
-            documents.append(dataclasses.replace(document, file_sha256=digest))
+            data = _to_plain(node, name, index, line, limits)
+            documents.append(RawDocument(name, index, data, source, digest))
         except _FileProblem as problem:
             diagnostics.append(problem.diagnostic)
     return LoadResult(tuple(documents), tuple(diagnostics))
@@ -278,7 +364,7 @@ def _yaml_problem(error: MarkedYAMLError, name: str) -> Diagnostic:
 # --- from round-trip tree to plain data ----------------------------------------------------------
 
 
-def _to_document(node: Any, name: str, index: int, line: int, limits: LoadLimits) -> RawDocument:
+def _to_plain(node: Any, name: str, index: int, line: int, limits: LoadLimits) -> dict[str, Any]:
     label = f"document {index + 1}"
     if node is None:
         raise _FileProblem(_at(name, max(line, 1), 1, f"{label} is empty", _EXPECT_DOCUMENT))
@@ -288,8 +374,7 @@ def _to_document(node: Any, name: str, index: int, line: int, limits: LoadLimits
             _at(name, max(line, 1), 1, f"{label} is {got}, not a mapping", _EXPECT_DOCUMENT)
         )
     _check_expansion(node, name, limits)
-    data = _PlainConverter(name, node, limits).convert(node, ())
-    return RawDocument(name, index, node, data)
+    return _PlainConverter(name, node, limits).convert(node, ())
 
 
 def _check_expansion(root: CommentedMap, name: str, limits: LoadLimits) -> None:

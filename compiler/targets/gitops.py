@@ -1,18 +1,208 @@
-"""GitOps repository target (placeholder until its issue lands)."""
+"""GitOps repository target: `<project>-gitops`, the desired state Argo CD or Flux applies.
+
+Layout (see the repository's README, rendered from `templates/gitops/README.md.j2`):
+
+- `gitops.manifests: helm` - `environments/<env>/<module>/values.yaml` (managed: what the
+  environment sets over the chart's defaults) and `image.yaml` (scaffold: the digest pin);
+  the chart itself stays in the module's repository.
+- `gitops.manifests: kustomize` - `base/<module>/` (the chart's default render as plain
+  objects) and `overlays/<env>/<module>/` (namespace, replicas, resources, settings, the
+  Rollout where the environment's strategy needs one) with the `image/` Component pin.
+- `gitops.engine: argocd` - `argocd/appproject.yaml` and `argocd/applications/*.yaml`;
+  `flux` - `flux/source.yaml`, `flux/<env>.yaml` and, with Helm, HelmReleases per module.
+
+Digest ownership: compile owns every file except the image pins, which are scaffold
+(created once, then owned by the deploy pipeline's `shipspec gitops set-image`), so a
+recompile never resets a promoted digest.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from compiler.ir import OutputFile
+from compiler.ir import OutputFile, Ownership
 from compiler.plan.context import ProjectContext
+from compiler.plan.naming import gitops_repository
+from compiler.spec.models import Environment
+from compiler.targets import gitops_objects as objects
+from compiler.targets import kubernetes_values as kv
+from compiler.targets import kustomize as k
+from compiler.targets.yaml_lines import lines
+
+FAMILY = "gitops"
+KUSTOMIZE = "kustomize"
+KEY_GITOPS = "spec.gitops"
 
 
 class GitOpsRepository:
     name = "gitops"
 
     def files(self, project: ProjectContext) -> Iterator[OutputFile]:
-        return iter(())
+        workloads = list(kv.workloads(project))
+        if not workloads:
+            return
+        layout = Layout(project, workloads)
+        yield layout.readme()
+        yield from layout.engine_files()
+        if project.model.spec.gitops.manifests == "helm":
+            yield from layout.helm_files()
+        else:
+            yield from layout.kustomize_files()
 
     def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
         return iter(())
+
+
+class Layout:
+    """The files of one project's GitOps repository."""
+
+    def __init__(self, project: ProjectContext, workloads: list[kv.Workload]) -> None:
+        self.project = project
+        self.workloads = workloads
+        self.root = gitops_repository(project.name)
+        self.gitops = project.model.spec.gitops
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _file(
+        self,
+        path: str,
+        template: str,
+        context: dict[str, Any],
+        key_path: str,
+        ownership: Ownership = Ownership.MANAGED,
+    ) -> OutputFile:
+        return self.project.file(f"{self.root}/{path}", template, context, key_path, ownership)
+
+    def document(
+        self, path: str, docs: list[dict[str, Any]], key_path: str, family: str = FAMILY
+    ) -> OutputFile:
+        context = {"documents": [lines(doc) for doc in docs]}
+        return self._file(path, f"{family}/documents.yaml.j2", context, key_path)
+
+    def _environment_key(self, environment: Environment) -> str:
+        index = list(kv.environments(self.project)).index(environment)
+        return f"spec.environments[{index}]"
+
+    # --- README and engine ----------------------------------------------------------------------
+
+    def readme(self) -> OutputFile:
+        context = {
+            "project": self.project.name,
+            "tenant": self.project.tenant,
+            "repository": self.root,
+            "engine": self.gitops.engine,
+            "manifests": self.gitops.manifests,
+            "environments": [
+                {
+                    "name": env.name,
+                    "namespace": kv.namespace(self.project, env),
+                    "cluster": env.cluster or "",
+                    "strategy": env.strategy,
+                    "steps": list(env.canary_steps),
+                }
+                for env in kv.environments(self.project)
+            ],
+            "modules": [w.name for w in self.workloads],
+            "image_file": kv.image_file(self.gitops.manifests, "<env>", "<module>"),
+        }
+        return self._file("README.md", f"{FAMILY}/README.md.j2", context, KEY_GITOPS)
+
+    def engine_files(self) -> Iterator[OutputFile]:
+        if self.gitops.engine == "argocd":
+            yield self.document(
+                "argocd/appproject.yaml",
+                [objects.app_project(self.project, self.workloads)],
+                KEY_GITOPS,
+            )
+            for env in kv.environments(self.project):
+                for name, app in objects.argocd_applications(self.project, self.workloads, env):
+                    yield self.document(
+                        f"argocd/applications/{name}.yaml", [app], self._environment_key(env)
+                    )
+            return
+        yield self.document(
+            "flux/source.yaml", [objects.flux_gitops_source(self.project)], KEY_GITOPS
+        )
+        for env in kv.environments(self.project):
+            docs = [
+                objects.namespace(self.project, env),
+                objects.flux_kustomization(self.project, env),
+            ]
+            yield self.document(f"flux/{env.name}.yaml", docs, self._environment_key(env))
+
+    # --- helm layout -----------------------------------------------------------------------------
+
+    def helm_files(self) -> Iterator[OutputFile]:
+        for env in kv.environments(self.project):
+            for workload in self.workloads:
+                folder = kv.environment_folder(env.name, workload.name)
+                key = workload.module.key_path
+                values = kv.environment_values(workload, env)
+                context = {"lines": lines(values)}
+                yield self._file(
+                    f"{folder}/values.yaml", f"{FAMILY}/values.yaml.j2", context, f"{key}.deploy"
+                )
+                yield self._file(
+                    f"{folder}/{kv.HELM_IMAGE_FILE}",
+                    f"{FAMILY}/image.yaml.j2",
+                    {"module": workload.name, "environment": env.name},
+                    f"{key}.name",
+                    Ownership.SCAFFOLD,
+                )
+                if self.gitops.engine == "flux":
+                    docs = [
+                        objects.flux_chart_source(self.project, workload),
+                        objects.helm_release(workload),
+                    ]
+                    yield self.document(f"{folder}/helmrelease.yaml", docs, key)
+            if self.gitops.engine == "flux":
+                config = objects.flux_environment_kustomization(self.project, self.workloads, env)
+                yield self.document(
+                    f"environments/{env.name}/kustomization.yaml",
+                    [config],
+                    self._environment_key(env),
+                )
+
+    # --- kustomize layout ------------------------------------------------------------------------
+
+    def kustomize_files(self) -> Iterator[OutputFile]:
+        for workload in self.workloads:
+            yield from self._base(workload)
+        for env in kv.environments(self.project):
+            modules = [w.name for w in self.workloads]
+            config = objects.kustomization(resources=modules)
+            yield self.document(
+                f"overlays/{env.name}/kustomization.yaml",
+                [config],
+                self._environment_key(env),
+                KUSTOMIZE,
+            )
+            for workload in self.workloads:
+                yield from self._overlay(workload, env)
+
+    def _base(self, workload: kv.Workload) -> Iterator[OutputFile]:
+        key = workload.module.key_path
+        names = []
+        for obj in k.workload_objects(workload):
+            name = k.file_name(obj)
+            names.append(name)
+            yield self.document(f"base/{workload.name}/{name}", [obj], key, KUSTOMIZE)
+        config = objects.kustomization(resources=names)
+        yield self.document(f"base/{workload.name}/kustomization.yaml", [config], key, KUSTOMIZE)
+
+    def _overlay(self, workload: kv.Workload, env: Environment) -> Iterator[OutputFile]:
+        folder = kv.overlay_folder(env.name, workload.name)
+        key = workload.module.key_path
+        overlay = objects.overlay(workload, env)
+        for name, docs in overlay.files.items():
+            yield self.document(f"{folder}/{name}", docs, key, KUSTOMIZE)
+        yield self.document(f"{folder}/kustomization.yaml", [overlay.kustomization], key, KUSTOMIZE)
+        yield self._file(
+            f"{folder}/{kv.KUSTOMIZE_IMAGE_FILE}",
+            f"{KUSTOMIZE}/image-component.yaml.j2",
+            {"image": workload.image, "module": workload.name, "environment": env.name},
+            f"{key}.name",
+            Ownership.SCAFFOLD,
+        )

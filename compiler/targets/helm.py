@@ -1,18 +1,104 @@
-"""Helm chart target (placeholder until its issue lands)."""
+"""Helm chart target: one chart per microservice and worker, in its repository at `charts/<module>/`.
+
+The chart's templates are the same for every module and carry no spec value:
+everything that differs (image, port, probes, resources, settings, secret
+references, autoscaling, ingress, rollout strategy) is data in `values.yaml`,
+and `values.schema.json` (from the same plan) makes Helm refuse a bad override.
+A spec value can therefore never be evaluated as a Helm template.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from compiler.ir import OutputFile
 from compiler.plan.context import ProjectContext
+from compiler.targets import kubernetes_values as kv
+from compiler.targets.helm_schema import values_schema
+from compiler.targets.yaml_lines import lines
+
+FAMILY = "helm"
+KUBE_VERSION = ">=1.27.0-0"
+
+CHART_TEMPLATES = (
+    "NOTES.txt",
+    "_helpers.tpl",
+    "configmap.yaml",
+    "deployment.yaml",
+    "hpa.yaml",
+    "ingress.yaml",
+    "pdb.yaml",
+    "rollout.yaml",
+    "secretproviderclass.yaml",
+    "service-preview.yaml",
+    "service.yaml",
+    "serviceaccount.yaml",
+)
+"""Static Helm templates (Go templates kept raw): every chart renders them from its values."""
+
+VALUES_COMMENTS = {
+    "nameOverride": "Names: objects are called after the release (GitOps installs release <module>).",
+    "partOf": "app.kubernetes.io/part-of and app.kubernetes.io/component labels.",
+    "image": "The image. GitOps pins `digest` per environment (shipspec gitops set-image);\n"
+    "while it is empty the chart runs `tag`, or the chart's appVersion.",
+    "replicaCount": "Pods when autoscaling is off (per environment in the GitOps repository).",
+    "strategy": "rollingUpdate: a Deployment. canary / blueGreen: an Argo Rollouts Rollout.",
+    "container": "The container port (absent for a worker without one) and its health endpoints.",
+    "resources": "Requests and limits of the container (every pod has requests).",
+    "autoscaling": "A HorizontalPodAutoscaler on CPU; it then owns the replica count.",
+    "podDisruptionBudget": "Applied when more than one pod runs.",
+    "service": "The ClusterIP Service of a microservice (port `http`).",
+    "ingress": "An Ingress for the Service; `tlsSecretName` adds TLS for `host`.",
+    "env": "Non-secret settings, as a ConfigMap loaded into the environment.",
+    "secrets": "Key Vault references (never values): one SecretProviderClass per vault; each\n"
+    "secret reaches the container as the environment variable named by `env`.",
+    "workloadIdentity": "Azure workload identity of the pods' ServiceAccount (set per cluster).",
+}
 
 
 class HelmCharts:
     name = "helm"
 
     def files(self, project: ProjectContext) -> Iterator[OutputFile]:
-        return iter(())
+        for workload in kv.workloads(project):
+            yield from chart_files(workload)
 
     def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
         return iter(())
+
+
+def chart_files(workload: kv.Workload) -> Iterator[OutputFile]:
+    project, module = workload.project, workload.module
+    root = f"{module.repository}/{kv.chart_path(module.name)}"
+    key = module.key_path
+    values = kv.chart_values(workload)
+    context: dict[str, Any] = {
+        "chart": chart_metadata(workload),
+        "lines": lines(values, VALUES_COMMENTS),
+        "schema": values_schema(values),
+    }
+
+    def managed(path: str, template: str, key_path: str = key) -> OutputFile:
+        return project.file(f"{root}/{path}", f"{FAMILY}/chart/{template}", context, key_path)
+
+    yield managed("Chart.yaml", "Chart.yaml.j2")
+    yield managed(".helmignore", "helmignore.j2")
+    yield managed("values.yaml", "values.yaml.j2", f"{key}.deploy")
+    yield managed("values.schema.json", "values.schema.json.j2", f"{key}.deploy")
+    for template in CHART_TEMPLATES:
+        yield managed(f"templates/{template}", f"templates/{template}.j2")
+
+
+def chart_metadata(workload: kv.Workload) -> dict[str, str]:
+    project = workload.project
+    return {
+        "name": workload.name,
+        "description": f"The {workload.name} {workload.module.type} of {project.tenant}/{project.name}",
+        "version": kv.chart_version(),
+        "app_version": kv.INITIAL_TAG,
+        "kube_version": KUBE_VERSION,
+        "component": workload.component,
+        "tenant": project.tenant,
+        "project": project.name,
+    }

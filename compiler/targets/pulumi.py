@@ -1,18 +1,76 @@
-"""Pulumi C# target (placeholder until its issue lands)."""
+"""Pulumi C# target: the project's `<project>-infra` repository, one stack per environment.
+
+The repository holds a Pulumi project (`Pulumi.yaml`, runtime dotnet), one stack
+config per environment (`Pulumi.<env>.yaml`: location, tiers and every resource
+name), a .csproj with pinned packages, and the program: `Program.cs` creates the
+resource group, the Log Analytics workspace and the project Key Vault, then one
+`ComponentResource` per module (`Modules/<Module>Stack.cs`) owning that module's
+identity, telemetry and stores.  Projects without stores get no infra repository.
+All values are computed in :mod:`compiler.targets.pulumi_plan`; templates print.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from compiler.ir import OutputFile
 from compiler.plan.context import ProjectContext
+from compiler.plan.naming import infra_repository, sdk_version
+from compiler.targets.pulumi_plan import has_infrastructure, infra_plan
+from compiler.targets.pulumi_sizing import sizing_context, sizing_summary
+
+FAMILY = "pulumi"
 
 
 class PulumiStacks:
     name = "pulumi"
 
     def files(self, project: ProjectContext) -> Iterator[OutputFile]:
-        return iter(())
+        if not has_infrastructure(project):
+            return iter(())
+        return infra_files(project)
 
     def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
         return iter(())
+
+
+def infra_files(project: ProjectContext) -> Iterator[OutputFile]:
+    plan = infra_plan(project)
+    context = {
+        **plan,
+        "sdk_version": sdk_version(plan["dotnet_version"]),
+        "sizing": sizing_context(),
+        "sizing_summary": sizing_summary(),
+    }
+    root = infra_repository(project.name)
+
+    def managed(
+        path: str, template: str, key_path: str, extra: dict[str, Any] | None = None
+    ) -> OutputFile:
+        values = {**context, **(extra or {})}
+        return project.file(f"{root}/{path}", f"{FAMILY}/{template}", values, key_path)
+
+    yield managed("Pulumi.yaml", "Pulumi.yaml.j2", "metadata.name")
+    for index, stack in enumerate(plan["stacks"]):
+        yield managed(
+            f"Pulumi.{stack['name']}.yaml",
+            "Pulumi.stack.yaml.j2",
+            f"spec.environments[{index}]",
+            {"stack": stack},
+        )
+    yield managed(f"{plan['namespace']}.csproj", "Infra.csproj.j2", "spec.modules")
+    yield managed("global.json", "global.json.j2", "spec.modules")
+    yield managed(".gitignore", "gitignore.j2", "metadata.name")
+    yield managed("README.md", "README.md.j2", "spec.modules")
+    yield managed("Program.cs", "Program.cs.j2", "spec.modules")
+    yield managed("Platform.cs", "Platform.cs.j2", "spec.environments")
+    yield managed("StackSettings.cs", "StackSettings.cs.j2", "spec.environments")
+    yield managed("Sizing.cs", "Sizing.cs.j2", "spec.environments")
+    for module in plan["modules"]:
+        yield managed(
+            f"Modules/{module['class_name']}.cs",
+            "ModuleStack.cs.j2",
+            module["key_path"],
+            {"module": module},
+        )

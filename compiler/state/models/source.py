@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from compiler.state.models.base import (
@@ -19,10 +19,16 @@ from compiler.state.models.base import (
 )
 
 PULL_REQUEST_STATES = ("active", "completed", "abandoned")
+URL_LENGTH = 1000
 
 
 class Repository(Identified, Base):
-    """A Git repository owned by a project; its name is unique within the project."""
+    """A Git repository owned by a project; its name is unique within the project.
+
+    ``provider`` is the Git host publish pushed it to (``azure-devops`` or ``local``),
+    ``remote_url`` where Git reaches it (never with credentials) and ``external_id``
+    the host's own id for it.
+    """
 
     __tablename__ = "repositories"
     __table_args__ = (UniqueConstraint("tenant_id", "project", "name"),)
@@ -30,6 +36,9 @@ class Repository(Identified, Base):
     project: Mapped[str] = mapped_column(String(NAME_LENGTH))
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     default_branch: Mapped[str] = mapped_column(String(NAME_LENGTH), default="main")
+    provider: Mapped[str | None] = mapped_column(String(50))
+    remote_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    external_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -82,7 +91,11 @@ class PullRequest(Identified, Base):
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), default="active")
     external_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str | None] = mapped_column(Text)
+    source_sha: Mapped[str | None] = mapped_column(String(SHA_LENGTH))
+    url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
 
 
 class PipelineDefinition(Identified, Base):

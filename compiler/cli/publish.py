@@ -1,0 +1,184 @@
+"""`shipspec publish`: push every compiled repository and open or update one pull request each."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from compiler.cli.common import format_option, handle_errors
+from compiler.errors import ExitCode, UsageError
+from compiler.publish import PROVIDERS, PublishOptions, PublishResult, RepoResult, run
+from compiler.publish.git import Identity
+from compiler.publish.stage import BOT
+from compiler.report import reporter_for
+from compiler.settings import load_settings
+from compiler.state.engine import ENV_VAR
+
+
+@click.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--only", multiple=True, metavar="TENANT/PROJECT[/REPO]", help="Limit to these (repeatable)."
+)
+@click.option(
+    "--provider",
+    type=click.Choice(PROVIDERS),
+    default="azure-devops",
+    show_default=True,
+    envvar="SHIPSPEC_PUBLISH_PROVIDER",
+    help="Where repositories live [env SHIPSPEC_PUBLISH_PROVIDER].",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be pushed; touch nothing remote.")
+@click.option(
+    "--force", is_flag=True, help="Replace commits on the branch that shipspec did not make."
+)
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help="Allow deleting many managed files or a whole environment.",
+)
+@click.option(
+    "--max-delete-share",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Share of a repository's managed files one publish may delete.",
+)
+@click.option(
+    "--branch",
+    "branch_template",
+    default="shipspec/{project}",
+    show_default=True,
+    help="Branch to publish to; {tenant}, {project}, {repository} are filled in.",
+)
+@click.option(
+    "--author",
+    envvar="SHIPSPEC_GIT_AUTHOR",
+    default=str(BOT),
+    show_default=True,
+    help="Commit author, `Name <email>` [env SHIPSPEC_GIT_AUTHOR].",
+)
+@click.option(
+    "--committer",
+    envvar="SHIPSPEC_GIT_COMMITTER",
+    help="Commit committer, `Name <email>` (default: the author) [env SHIPSPEC_GIT_COMMITTER].",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".shipspec/cache/repos"),
+    show_default=True,
+    help="Where fetched repositories are kept between runs.",
+)
+@click.option(
+    "--remotes-dir",
+    type=click.Path(path_type=Path),
+    envvar="SHIPSPEC_LOCAL_REMOTES",
+    default=Path(".shipspec/remotes"),
+    show_default=True,
+    help="local provider: folder of bare repositories [env SHIPSPEC_LOCAL_REMOTES].",
+)
+@click.option(
+    "--azure-devops-url",
+    envvar="SHIPSPEC_AZURE_DEVOPS_URL",
+    default="https://dev.azure.com/{organization}",
+    show_default=True,
+    help="Organization URL; {organization} comes from the spec [env SHIPSPEC_AZURE_DEVOPS_URL].",
+)
+@click.option("--state-url", envvar=ENV_VAR, help=f"State store URL [env {ENV_VAR}].")
+@format_option
+@handle_errors()
+def publish_command(
+    paths: tuple[Path, ...],
+    only: tuple[str, ...],
+    provider: str,
+    dry_run: bool,
+    force: bool,
+    allow_mass_delete: bool,
+    max_delete_share: float,
+    branch_template: str,
+    author: str,
+    committer: str | None,
+    cache_dir: Path,
+    remotes_dir: Path,
+    azure_devops_url: str,
+    state_url: str | None,
+    output_format: str,
+) -> None:
+    """Push each generated repository to a branch and open or update its pull request.
+
+    Token (azure-devops): AZURE_DEVOPS_EXT_PAT, else SYSTEM_ACCESSTOKEN; never printed.
+    """
+    settings = load_settings()
+    options = PublishOptions(
+        paths=paths or (Path(settings.output),),
+        only=only,
+        provider=provider,
+        dry_run=dry_run,
+        force=force,
+        allow_mass_delete=allow_mass_delete,
+        max_delete_share=max_delete_share,
+        branch_template=branch_template,
+        author=_identity("--author", author),
+        committer=_identity("--committer", committer) if committer else None,
+        cache_dir=cache_dir,
+        remotes_dir=remotes_dir,
+        state_url=state_url,
+        azure_devops_url=azure_devops_url,
+    )
+    result = run(options)
+    _report(result, output_format, dry_run)
+    if result.exit_code != ExitCode.OK:
+        sys.exit(result.exit_code)
+
+
+def _identity(flag: str, value: str) -> Identity:
+    try:
+        return Identity.parse(value)
+    except ValueError as error:
+        raise UsageError(
+            f"{flag}: {error}", hint='e.g. --author "Platform Bot <bot@contoso.com>"'
+        ) from None
+
+
+def _report(result: PublishResult, output_format: str, dry_run: bool) -> None:
+    if output_format == "json":
+        data = {
+            "dryRun": dry_run,
+            "exitCode": int(result.exit_code),
+            "repositories": [r.to_record() for r in result.repositories],
+        }
+        reporter_for("json").success("", data)
+        return
+    for repo in result.repositories:
+        _report_text(repo, dry_run)
+    counts: dict[str, int] = {}
+    for repo in result.repositories:
+        counts[repo.status] = counts.get(repo.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    click.echo(
+        f"{len(result.repositories)} repositor{'y' if len(result.repositories) == 1 else 'ies'}: {summary}"
+    )
+
+
+def _report_text(repo: RepoResult, dry_run: bool) -> None:
+    if repo.error:
+        click.echo(f"error: {repo.error}", err=True)
+        if repo.hint:
+            click.echo(f"    hint: {repo.hint}", err=True)
+        return
+    detail = "; ".join(repo.actions) or "up to date"
+    click.echo(f"{repo.key}: {detail}")
+    if repo.pull_request is not None:
+        where = f" {repo.pull_request.url}" if repo.pull_request.url else ""
+        click.echo(f"    pull request {repo.pull_request.number}{where}")
+    if repo.proposal is not None and not repo.proposal.empty:
+        families = ", ".join(
+            f"{family} +{row['add']} ~{row['update']} -{row['delete']}"
+            for family, row in repo.proposal.counts().items()
+        )
+        click.echo(f"    branch vs default branch: {families}")
+    if dry_run and repo.diff:
+        click.echo(repo.diff, nl=False)

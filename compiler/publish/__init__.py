@@ -1,0 +1,57 @@
+"""The publish stage: compiled repositories to Git, one idempotent pull request each.
+
+:func:`run` is the entry point the CLI (and tests) call: it opens the state store,
+builds the provider and runs :func:`compiler.publish.stage.publish`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.errors import UsageError
+from compiler.publish.providers import PROVIDERS, Provider, registry
+from compiler.publish.record import Recorder
+from compiler.publish.result import PublishResult, RepoResult
+from compiler.publish.retry import RetryPolicy
+from compiler.publish.stage import BOT, Context, PublishOptions, publish
+from compiler.state import Store
+from compiler.state.engine import resolve_url
+
+__all__ = [
+    "BOT",
+    "PROVIDERS",
+    "PublishOptions",
+    "PublishResult",
+    "RepoResult",
+    "RetryPolicy",
+    "run",
+]
+
+
+def run(
+    options: PublishOptions,
+    *,
+    retry: RetryPolicy | None = None,
+    provider: Provider | None = None,
+) -> PublishResult:
+    """Publish with the provider the options name (or the one given, for tests)."""
+    policy = retry or RetryPolicy()
+    store = open_store(options)
+    if provider is None:
+        factories = registry()
+        if options.provider not in factories:
+            raise UsageError(
+                f"unknown provider {options.provider!r}", hint=f"use one of: {', '.join(PROVIDERS)}"
+            )
+        provider = factories[options.provider](options, store, retry=policy)
+    context = Context(options=options, provider=provider, recorder=Recorder(store), retry=policy)
+    return publish(options, context)
+
+
+def open_store(options: PublishOptions) -> Store | None:
+    """The state store; a dry run uses it only if it already exists (it writes nothing)."""
+    url = resolve_url(options.state_url)
+    missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file()
+    if options.dry_run and missing:
+        return None
+    return Store(url)

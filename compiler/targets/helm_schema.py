@@ -1,0 +1,148 @@
+"""`values.schema.json` of a generated chart: Helm validates every install and override against it.
+
+The schema is closed (`additionalProperties: false`) and uses the same patterns as
+the spec for quantities, paths and names, so an override that the spec would
+refuse (a typo'd key, `cpu: lots`, a digest that is not sha256) fails at
+`helm install`/`helm template` time instead of in the cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CPU = r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$"
+MEMORY = r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$"
+HTTP_PATH = r"^/[A-Za-z0-9._~/-]*$"
+HOSTNAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)?$"
+DNS_LABEL = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+GUID_OR_EMPTY = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+    schema["required"] = sorted(properties) if required is None else required
+    return schema
+
+
+def _string(pattern: str | None = None, enum: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    if enum:
+        schema["enum"] = enum
+    return schema
+
+
+def _integer(minimum: int, maximum: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
+def _amounts() -> dict[str, Any]:
+    return _object({"cpu": _string(CPU), "memory": _string(MEMORY)})
+
+
+def values_schema(values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema (draft-07, which Helm supports) of a chart's values."""
+    container: dict[str, Any] = {
+        "port": _integer(1, 65535),
+        "health": _object({"liveness": _string(HTTP_PATH), "readiness": _string(HTTP_PATH)}),
+    }
+    properties = {
+        "nameOverride": _string(DNS_LABEL),
+        "fullnameOverride": _string(DNS_LABEL),
+        "partOf": _string(),
+        "component": _string(enum=["api", "worker"]),
+        "image": _object(
+            {
+                "repository": _string(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$"),
+                "tag": _string(r"^([A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$"),
+                "digest": _string(r"^(sha256:[a-f0-9]{64})?$"),
+                "pullPolicy": _string(enum=["Always", "IfNotPresent", "Never"]),
+            }
+        ),
+        "replicaCount": _integer(0, 1000),
+        "strategy": _object(
+            {
+                "type": _string(enum=["rollingUpdate", "canary", "blueGreen"]),
+                "canary": _object(
+                    {
+                        "steps": {"type": "array", "items": _integer(1, 99)},
+                        "pause": _string(r"^[0-9]+(s|m|h)$"),
+                    }
+                ),
+                "blueGreen": _object({"autoPromotionSeconds": _integer(0, 86400)}),
+            }
+        ),
+        "container": _object(container, ["health"]),
+        "resources": _object({"requests": _amounts(), "limits": _amounts()}),
+        "autoscaling": _object(
+            {
+                "enabled": {"type": "boolean"},
+                "minReplicas": _integer(1, 1000),
+                "maxReplicas": _integer(1, 1000),
+                "targetCPUUtilizationPercentage": _integer(1, 100),
+            }
+        ),
+        "podDisruptionBudget": _object({"minAvailable": _integer(0, 1000)}),
+        "service": _object(
+            {
+                "enabled": {"type": "boolean"},
+                "type": _string(enum=["ClusterIP", "NodePort", "LoadBalancer"]),
+                "port": _integer(1, 65535),
+            }
+        ),
+        "ingress": _object(
+            {
+                "enabled": {"type": "boolean"},
+                "className": _string(DNS_LABEL),
+                "host": _string(HOSTNAME),
+                "path": _string(HTTP_PATH),
+                "tlsSecretName": _string(DNS_LABEL),
+            }
+        ),
+        "env": {
+            "type": "object",
+            "propertyNames": {"pattern": ENV_NAME},
+            "additionalProperties": {"type": "string"},
+        },
+        "secrets": _object(
+            {
+                "vaults": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "name": _string(r"^[a-zA-Z](-?[a-zA-Z0-9])+$"),
+                            "objects": {
+                                "type": "array",
+                                "items": _string(r"^[a-zA-Z0-9-]{1,127}$"),
+                            },
+                            "env": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "env": _string(ENV_NAME),
+                                        "secret": _string(r"^[a-zA-Z0-9-]{1,127}$"),
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                }
+            }
+        ),
+        "workloadIdentity": _object(
+            {"clientId": _string(GUID_OR_EMPTY), "tenantId": _string(GUID_OR_EMPTY)}
+        ),
+    }
+    missing = sorted(set(values) - set(properties))
+    assert not missing, f"values without a schema: {missing}"
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "values of a shipspec chart",
+        **_object(properties),
+    }

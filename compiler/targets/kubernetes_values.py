@@ -1,0 +1,318 @@
+"""What a module runs on Kubernetes, resolved once for the chart, the GitOps repository and Kustomize.
+
+One plan feeds every Kubernetes output: the chart's `values.yaml` (the module's
+defaults) and `values.schema.json`, each environment's values file in the GitOps
+repository, and the Kustomize base and overlays (which must equal what the chart
+renders).  Names shared by those outputs are defined here, once.
+
+Spec values reach YAML only as data: the chart's templates are static and read
+`.Values`, so a spec value such as `{{ 7*7 }}` can never be evaluated by Helm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from compiler.plan.context import ModuleContext, ProjectContext
+from compiler.plan.naming import environment_namespace, gitops_repository, image_repository
+from compiler.spec.models import Environment, Microservice, Worker
+from compiler.version import __version__
+
+APP_UID = 1654
+"""The non-root `app` user of the official .NET images (the repository target's Dockerfile uses it)."""
+
+INITIAL_TAG = "latest"
+"""The chart's appVersion: the tag an environment runs until its first promotion pins a digest."""
+
+CANARY_PAUSE = "5m"
+"""How long a canary step holds before the next weight (overridable per environment in values)."""
+
+BLUE_GREEN_PROMOTION_SECONDS = 300
+"""How long a blue-green preview runs before it becomes active."""
+
+ARGOCD_NAMESPACE = "argocd"
+FLUX_NAMESPACE = "flux-system"
+
+ROLLOUT_STRATEGIES = ("canary", "blueGreen")
+DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def git_url(project: ProjectContext, repository: str) -> str:
+    """The HTTPS clone URL of a repository in the project's Azure DevOps project.
+
+    Argo CD and Flux clone the chart (module repository) and the desired state
+    (GitOps repository) from here.
+    """
+    spec = project.model.spec
+    organization, devops_project = (
+        quote(spec.azureDevOps.organization),
+        quote(spec.azureDevOps.project),
+    )
+    return f"https://dev.azure.com/{organization}/{devops_project}/_git/{quote(repository)}"
+
+
+def chart_path(module: str) -> str:
+    """Where a module's chart lives inside its repository."""
+    return f"charts/{module}"
+
+
+def environment_folder(environment: str, module: str) -> str:
+    """The Helm layout's folder of one module in one environment (values + image pin)."""
+    return f"environments/{environment}/{module}"
+
+
+def overlay_folder(environment: str, module: str) -> str:
+    """The Kustomize layout's overlay of one module in one environment."""
+    return f"overlays/{environment}/{module}"
+
+
+HELM_IMAGE_FILE = "image.yaml"
+"""Per environment and module (Helm layout): `image.digest`, written by `shipspec gitops set-image`."""
+
+KUSTOMIZE_IMAGE_FILE = "image/kustomization.yaml"
+"""Per environment and module (Kustomize layout): a Component whose `images[0].digest` is the pin."""
+
+
+def image_file(manifests: str, environment: str, module: str) -> str:
+    """The one file of the GitOps repository whose digest line `set-image` edits."""
+    if manifests == "kustomize":
+        return f"{overlay_folder(environment, module)}/{KUSTOMIZE_IMAGE_FILE}"
+    return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
+
+
+def app_project(project: ProjectContext) -> str:
+    """The Argo CD AppProject of a project; tenant-qualified because Argo CD is shared."""
+    return f"{project.tenant}-{project.name}"
+
+
+def application_name(project: ProjectContext, environment: str, module: str | None = None) -> str:
+    base = f"{project.tenant}-{project.name}-{environment}"
+    return f"{base}-{module}" if module else base
+
+
+def ingress_host(host: str, environment: Environment, last: bool) -> str:
+    """The last environment serves the spec's host; earlier ones a sub-domain named after them.
+
+    >>> from compiler.spec.models import Environment
+    >>> ingress_host("pay.contoso.com", Environment(name="dev"), last=False)
+    'dev.pay.contoso.com'
+    """
+    return host if last else f"{environment.name}.{host}"
+
+
+# --- the values of one module -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A microservice or worker as Kubernetes sees it."""
+
+    project: ProjectContext
+    module: ModuleContext
+
+    @property
+    def model(self) -> Microservice | Worker:
+        model = self.module.model
+        assert isinstance(model, Microservice | Worker)
+        return model
+
+    @property
+    def name(self) -> str:
+        return self.module.name
+
+    @property
+    def port(self) -> int | None:
+        return self.model.container.port
+
+    @property
+    def component(self) -> str:
+        return "api" if self.module.type == "microservice" else "worker"
+
+    @property
+    def image(self) -> str:
+        registry = self.project.model.spec.registry
+        return f"{registry}/{image_repository(self.project.name, self.name)}"
+
+    @property
+    def has_service(self) -> bool:
+        return self.module.type == "microservice"
+
+    def replicas(self, environment: str | None = None) -> int:
+        replicas = self.model.deploy.replicas
+        return replicas.default if environment is None else replicas.for_environment(environment)
+
+
+def workloads(project: ProjectContext) -> Iterator[Workload]:
+    for module in project.modules:
+        if module.runs_container:
+            yield Workload(project, module)
+
+
+def environments(project: ProjectContext) -> tuple[Environment, ...]:
+    return tuple(project.model.spec.environments)
+
+
+def config_data(workload: Workload) -> dict[str, str]:
+    """The non-secret settings as ConfigMap data: every value a string (`true`, `8080`), keys sorted."""
+    return {key: _setting(value) for key, value in sorted(workload.model.deploy.env.items())}
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def config_checksum(data: Mapping[str, str]) -> str:
+    """sha256 of the settings as Helm's `toJson | sha256sum` computes it (Go's encoding/json).
+
+    >>> config_checksum({}) == hashlib.sha256(b"{}").hexdigest()
+    True
+    >>> config_checksum({"A": "<&>"}) == hashlib.sha256(b'{"A":"\\\\u003c\\\\u0026\\\\u003e"}').hexdigest()
+    True
+    """
+    text = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for raw, escaped in _GO_JSON_ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_GO_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+"""Where Go's json.Marshal (HTML-safe by default) writes a string differently from Python's json."""
+
+
+def secret_vaults(workload: Workload) -> list[dict[str, Any]]:
+    """Secret references grouped by Key Vault: each vault becomes one SecretProviderClass."""
+    default = workload.project.model.spec.keyVault
+    vaults: dict[str, list[dict[str, str]]] = {}
+    for secret in workload.model.secrets:
+        vault = secret.vault or default
+        assert vault is not None, "validation requires spec.keyVault for a secret without vault"
+        vaults.setdefault(vault, []).append({"env": secret.env, "secret": secret.secret})
+    return [
+        {
+            "name": vault,
+            "objects": sorted({ref["secret"] for ref in refs}),
+            "env": refs,
+        }
+        for vault, refs in sorted(vaults.items())
+    ]
+
+
+def chart_values(workload: Workload) -> dict[str, Any]:
+    """The chart's `values.yaml`: the module's defaults (rollingUpdate, default replicas)."""
+    model = workload.model
+    deploy = model.deploy
+    health = model.container.health
+    container: dict[str, Any] = {
+        "health": {"liveness": health.liveness, "readiness": health.readiness}
+    }
+    if workload.port is not None:
+        container = {"port": workload.port, **container}
+    autoscaling = deploy.autoscaling
+    ingress = deploy.ingress
+    return {
+        "nameOverride": "",
+        "fullnameOverride": "",
+        "partOf": workload.project.name,
+        "component": workload.component,
+        "image": {
+            "repository": workload.image,
+            "tag": "",
+            "digest": "",
+            "pullPolicy": "IfNotPresent",
+        },
+        "replicaCount": workload.replicas(),
+        "strategy": strategy_values(None),
+        "container": container,
+        "resources": {
+            "requests": {
+                "cpu": deploy.resources.requests.cpu,
+                "memory": deploy.resources.requests.memory,
+            },
+            "limits": {
+                "cpu": deploy.resources.limits.cpu,
+                "memory": deploy.resources.limits.memory,
+            },
+        },
+        "autoscaling": {
+            "enabled": autoscaling is not None,
+            "minReplicas": autoscaling.min if autoscaling else 1,
+            "maxReplicas": autoscaling.max if autoscaling else 1,
+            "targetCPUUtilizationPercentage": autoscaling.targetCpu if autoscaling else 80,
+        },
+        "podDisruptionBudget": {"minAvailable": 1},
+        "service": {"enabled": workload.has_service, "type": "ClusterIP", "port": 80},
+        "ingress": {
+            "enabled": ingress is not None,
+            "className": "",
+            "host": ingress.host if ingress else "",
+            "path": ingress.path if ingress else "/",
+            "tlsSecretName": "",
+        },
+        "env": config_data(workload),
+        "secrets": {"vaults": secret_vaults(workload)},
+        "workloadIdentity": {"clientId": "", "tenantId": ""},
+    }
+
+
+def strategy_values(environment: Environment | None) -> dict[str, Any]:
+    kind = environment.strategy if environment else "rollingUpdate"
+    steps = list(environment.canary_steps) if environment else []
+    return {
+        "type": kind,
+        "canary": {"steps": steps, "pause": CANARY_PAUSE},
+        "blueGreen": {"autoPromotionSeconds": BLUE_GREEN_PROMOTION_SECONDS},
+    }
+
+
+def environment_values(workload: Workload, environment: Environment) -> dict[str, Any]:
+    """What one environment sets over the chart's defaults (its values file in the GitOps repo)."""
+    defaults = chart_values(workload)
+    last = environment.name == environments(workload.project)[-1].name
+    ingress = dict(defaults["ingress"])
+    if ingress["enabled"]:
+        ingress["host"] = ingress_host(ingress["host"], environment, last)
+    return {
+        "replicaCount": workload.replicas(environment.name),
+        "strategy": strategy_values(environment),
+        "resources": defaults["resources"],
+        "autoscaling": defaults["autoscaling"],
+        "ingress": ingress,
+        "env": defaults["env"],
+    }
+
+
+def merged_values(workload: Workload, environment: Environment | None) -> dict[str, Any]:
+    """The values an environment's release renders with (defaults, then the environment's file)."""
+    values = chart_values(workload)
+    if environment is not None:
+        values.update(environment_values(workload, environment))
+    return values
+
+
+def namespace(project: ProjectContext, environment: Environment) -> str:
+    return environment_namespace(project.name, environment.name)
+
+
+def gitops_url(project: ProjectContext) -> str:
+    return git_url(project, gitops_repository(project.name))
+
+
+def chart_version() -> str:
+    """Charts are versioned by the compiler that wrote them: a new shipspec may change a chart."""
+    return __version__

@@ -1,0 +1,76 @@
+"""Compile specs into a folder for the Kubernetes tests, and read generated objects back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from compiler.emit import emit
+from compiler.pipeline import load_spec, render_plan
+from compiler.plan.build import plan
+from compiler.targets.gitops import GitOpsRepository
+from compiler.targets.helm import HelmCharts
+from tests.conftest import SPECS
+
+
+def copy_specs(tmp_path: Path, *names: str) -> Path:
+    """A platform folder holding copies of the example specs (all, or the named ones)."""
+    root = tmp_path / "platform"
+    (root / "specs").mkdir(parents=True)
+    for spec in sorted(SPECS.rglob("*.yaml")):
+        relative = spec.relative_to(SPECS).as_posix()
+        if not names or relative in names:
+            target = root / "specs" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(spec, target)
+    return root
+
+
+KUBERNETES_TARGETS = {"helm": HelmCharts(), "gitops": GitOpsRepository()}
+"""Only this suite's targets: the other targets are tested (and may be rebuilt) elsewhere."""
+
+
+def compile_platform(root: Path) -> Path:
+    """Compile the platform's specs with the Kubernetes targets into `root/generated`."""
+    spec = load_spec([root / "specs"], base=root)
+    outputs = render_plan(plan(spec, KUBERNETES_TARGETS))
+    emit(outputs, root / "generated")
+    return root / "generated"
+
+
+def load_objects(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def render_chart(chart: Path, values: dict | None = None, namespace: str = "default") -> list[dict]:
+    """Every object Helm's engine renders from a chart (helm-python-sdk)."""
+    import helm_python
+
+    with helm_python.Chart.load(str(chart)) as loaded:
+        rendered = loaded.render(values, name=chart.name, namespace=namespace)
+    return [
+        doc
+        for name, text in sorted(rendered.items())
+        if not name.endswith("NOTES.txt")
+        for doc in yaml.safe_load_all(text)
+        if doc
+    ]
+
+
+def environment_values(gitops: Path, environment: str, module: str) -> dict:
+    """An environment's values for a chart: values.yaml with the image pin over it."""
+    folder = gitops / "environments" / environment / module
+    values = yaml.safe_load((folder / "values.yaml").read_text())
+    values["image"] = yaml.safe_load((folder / "image.yaml").read_text())["image"]
+    return values
+
+
+def kustomize_build(folder: Path) -> list[dict]:
+    import subprocess
+
+    output = subprocess.run(
+        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(output) if doc]

@@ -1,0 +1,46 @@
+"""No secret value in any generated pipeline file: only variable groups and Key Vault references."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.spec.secrets import secret_kind
+
+MACRO = re.compile(r"\$\(([A-Za-z0-9_.-]+)\)")
+ALLOWED_MACROS = {
+    "Agent.TempDirectory", "Build.ArtifactStagingDirectory", "Build.BuildNumber",
+    "Build.SourceVersion", "Date:yyyyMMdd", "Pipeline.Workspace", "Rev:.r",
+    "VERSION_PREFIX", "VERSION_PATCH", "PACKAGE_VERSION", "pulumi-backend-url", "pulumi-config-passphrase",
+}  # fmt: skip
+
+
+def test_no_value_looks_like_a_secret(example_tree) -> None:  # type: ignore[no-untyped-def]
+    for path, data in example_tree.items():
+        for line in data.decode().splitlines():
+            for token in re.split(r"[\s\"']+", line):
+                assert secret_kind(token) is None, f"{path}: {line.strip()}"
+
+
+def test_secrets_arrive_only_through_variable_groups(example_tree) -> None:  # type: ignore[no-untyped-def]
+    for path, data in example_tree.items():
+        text = data.decode()
+        used = set(MACRO.findall(text))
+        assert used <= ALLOWED_MACROS, f"{path}: {used - ALLOWED_MACROS}"
+        for needle in ("password", "secret:", "clientSecret", "SYSTEM_ACCESSTOKEN", "token:"):
+            assert needle not in text, f"{path}: {needle}"
+
+
+def test_the_pipeline_never_sees_application_secrets(example_tree) -> None:  # type: ignore[no-untyped-def]
+    """Module secrets reach pods through the CSI driver (GitOps target), not the pipeline."""
+    for path, data in example_tree.items():
+        assert "payments-db-connection" not in data.decode(), path
+        assert "payments-provider-api-key" not in data.decode(), path
+
+
+def test_every_variable_group_is_linked_to_the_project_key_vault(example_tree) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    for path, data in example_tree.items():
+        if path.endswith(".shipspec/pipeline.json"):
+            for group in json.loads(data)["variableGroups"]:
+                assert group["keyVault"] in ("kv-contoso-payments", "kv-northwind-orders"), path
