@@ -55,7 +55,7 @@ def module_yaml(project: str, index: int, kind: str, rng: random.Random) -> list
                    f" autoscaling: {{min: 2, max: 8}}, ingress: {{host: {name}.example.com}},"
                    f" env: {{Feature__Flag{index}: on}}}}")  # fmt: skip
     store = STORE_KINDS[(index + rng.randint(0, 6)) % len(STORE_KINDS)]
-    out.append(f"      stores: [{{name: {name}-{store[:5]}, kind: {store}}}]")
+    out.append(f"      stores: [{{name: {project}-s{index}, kind: {store}}}]")
     out.append(f"      secrets: [{{env: ConnectionStrings__M{index}, secret: {name}-conn}}]")
     if index > 0:
         out.append(f"      dependsOn: [{project}-m{index - 1}]")

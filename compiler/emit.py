@@ -23,9 +23,9 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from compiler.errors import ExitCode, ShipspecError
@@ -64,6 +64,8 @@ class RenderedFile:
 class ProjectOutput:
     plan: ProjectPlan
     files: tuple[RenderedFile, ...]
+    fingerprint: str = ""
+    modules: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,9 +102,18 @@ def manifest_document(output: ProjectOutput, kept: dict[str, Any] | None = None)
         "shipspecVersion": __version__,
         "tenant": output.plan.tenant,
         "project": output.plan.folder,
+        "fingerprint": output.fingerprint,
+        "modules": dict(sorted(output.modules.items())),
         "specs": dict(sorted(output.plan.specs.items())),
         "files": dict(sorted(files.items())),
     }
+
+
+def previous_hashes(output_root: Path, tenant: str, folder: str) -> tuple[str, dict[str, str]]:
+    """The fingerprint and file hashes a project folder's manifest recorded (empty if none)."""
+    document = read_manifest(output_root / tenant / folder) or {"files": {}}
+    hashes = {path: str(entry.get("sha256", "")) for path, entry in document["files"].items()}
+    return str(document.get("fingerprint", "")), hashes
 
 
 def manifest_bytes(document: dict[str, Any]) -> bytes:
@@ -141,23 +152,33 @@ def find_manifest(file: Path) -> tuple[Path, dict[str, Any]] | None:
 # --- paths ---------------------------------------------------------------------------------------------
 
 
-def safe_target(project_dir: Path, relative: str) -> Path:
-    """The absolute path of a planned file, refusing anything that could leave the project folder."""
-    pure = PurePosixPath(relative)
-    if any(part in ("", ".", "..") for part in relative.split("/")) or "\\" in relative:
+def safe_target(project_dir: Path, relative: str, checked: set[str] | None = None) -> Path:
+    """The absolute path of a planned file, refusing anything that could leave the project folder.
+
+    Folders already checked in this run (`checked`) are not checked again: with tens of
+    thousands of files, the symlink checks would otherwise dominate a compile.
+    """
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts) or "\\" in relative:
         raise OutputError(f"refusing to write {relative!r}: the path leaves the output folder")
-    target = project_dir.joinpath(*pure.parts)
-    for parent in [
-        *reversed(target.relative_to(project_dir).parents),
-        target.relative_to(project_dir),
-    ]:
-        candidate = project_dir / parent
-        if candidate.is_symlink():
-            raise OutputError(
-                f"refusing to write through the symlink {candidate.as_posix()}",
-                hint="generated output must be plain folders and files; remove the link",
-            )
-    return target
+    seen = checked if checked is not None else set()
+    current = str(project_dir)
+    for part in parts[:-1]:
+        current = f"{current}/{part}"
+        if current not in seen:
+            _refuse_symlink(current)
+            seen.add(current)
+    target = f"{current}/{parts[-1]}"
+    _refuse_symlink(target)
+    return Path(target)
+
+
+def _refuse_symlink(path: str) -> None:
+    if os.path.islink(path):
+        raise OutputError(
+            f"refusing to write through the symlink {path}",
+            hint="generated output must be plain folders and files; remove the link",
+        )
 
 
 def _check_root(project_dir: Path, output_root: Path) -> None:
@@ -228,7 +249,9 @@ def _scoped(
     """The files in scope, and the manifest entries outside it that stay as they are."""
     root = output.plan.root
     kept = {path: entry for path, entry in old["files"].items() if not selection(root, path)}
-    chosen = ProjectOutput(output.plan, tuple(f for f in output.files if selection(root, f.path)))
+    chosen = replace(output, files=tuple(f for f in output.files if selection(root, f.path)))
+    if len(chosen.files) < len(output.files):
+        chosen = replace(chosen, fingerprint="")  # a partial write proves nothing about the rest
     return chosen, kept
 
 
@@ -246,7 +269,13 @@ def _prepare(
     chosen, kept = _scoped(output, selection, old)
     planned = {f.path for f in chosen.files}
     stale = sorted(p for p in old["files"] if p not in kept and p not in planned)
-    changed = [f for f in chosen.files if _differs(safe_target(project_dir, f.path), f.data)]
+    owned = {path: entry.get("sha256") for path, entry in old["files"].items()}
+    checked: set[str] = set()
+    changed = [
+        f
+        for f in chosen.files
+        if _changed(safe_target(project_dir, f.path, checked), f, owned.get(f.path))
+    ]
     manifest = manifest_bytes(manifest_document(chosen, kept))
     if changed or stale or _differs(project_dir / MANIFEST, manifest):
         change = _Pending(project_dir)
@@ -257,6 +286,13 @@ def _prepare(
     summary.written += [prefix + path for path in sorted(written)]
     summary.unchanged += [prefix + f.path for f in chosen.files if f.path not in written]
     summary.removed += [prefix + path for path in stale]
+
+
+def _changed(target: Path, rendered: RenderedFile, previous_sha: str | None) -> bool:
+    """Compare with the manifest's hash instead of reading the file back, when it has one."""
+    if previous_sha is not None:
+        return previous_sha != rendered.sha256 or not os.path.isfile(target)
+    return _differs(target, rendered.data)
 
 
 def _differs(path: Path, data: bytes) -> bool:
@@ -281,18 +317,25 @@ def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
 def _stage_all(
     change: _Pending, changed: list[RenderedFile], stale: list[str], manifest: bytes
 ) -> None:
+    made: set[str] = set()
+    checked: set[str] = set()
     for rendered in changed:
-        target = safe_target(change.project_dir, rendered.path)
-        change.staged.append((_stage(target, rendered.data), target))
+        target = safe_target(change.project_dir, rendered.path, checked)
+        change.staged.append((_stage(target, rendered.data, made), target))
     manifest_path = change.project_dir / MANIFEST
     change.staged.append((_stage(manifest_path, manifest), manifest_path))
     change.deletions = [safe_target(change.project_dir, path) for path in stale]
 
 
-def _stage(target: Path, data: bytes) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
-    with temp.open("wb") as handle:
+def _stage(target: Path, data: bytes, made: set[str] | None = None) -> Path:
+    """Write `data` beside `target` under a temporary name (creating folders once per run)."""
+    folder = os.path.dirname(target)
+    if made is None or folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        if made is not None:
+            made.add(folder)
+    temp = Path(f"{folder}/.{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+    with open(temp, "wb") as handle:
         handle.write(data)
     return temp
 

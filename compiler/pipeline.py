@@ -13,14 +13,24 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.emit import Drift, EmitSummary, ProjectOutput, RenderedFile, check, emit
+from compiler.emit import (
+    Drift,
+    EmitSummary,
+    ProjectOutput,
+    RenderedFile,
+    check,
+    emit,
+    previous_hashes,
+)
 from compiler.errors import ShipspecError, SpecError, UsageError
+from compiler.incremental import project_fingerprint, tenant_fingerprint
 from compiler.ir import Plan
-from compiler.plan.build import plan
-from compiler.render import render_file
+from compiler.plan.naming import TENANT_FOLDER
+from compiler.render import check_parses, render_file
 from compiler.settings import Settings
 from compiler.spec.load import LoadLimits, discover, load_files
 from compiler.spec.validate import Spec, validate_documents
+from compiler.workers import Job, render_projects, render_tenant
 
 T = TypeVar("T")
 
@@ -92,26 +102,54 @@ def compile_specs(
 
     Spec files are named relative to the folder that holds the output folder (the
     platform repository), so the manifest is the same whatever the current folder.
+    A project whose fingerprint matches its manifest is neither planned nor rendered
+    (except with `check`, which compares every file).
     """
+    settings = settings or Settings()
     spec = load_spec(options.paths, settings, base=options.output.resolve().parent)
     scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
-    planned = run_stage(Stage.PLAN, lambda: plan(scope.projects(spec)))
-    outputs = run_stage(Stage.RENDER, lambda: render_plan(planned, progress))
+    chosen = scope.projects(spec)
+    outputs = run_stage(
+        Stage.RENDER, lambda: render_outputs(chosen, options, settings.jobs, progress, scope)
+    )
+    files = sum(len(output.files) for output in outputs)
     if options.check:
         drifts = run_stage(Stage.EMIT, lambda: check(outputs, options.output, scope.selection))
-        return CompileResult(len(planned.projects), planned.file_count, drifts=tuple(drifts))
+        return CompileResult(len(outputs), files, drifts=tuple(drifts))
     summary = run_stage(Stage.EMIT, lambda: emit(outputs, options.output, scope.selection))
-    return CompileResult(len(planned.projects), planned.file_count, summary=summary)
+    return CompileResult(len(outputs), files, summary=summary)
 
 
-def render_plan(planned: Plan, progress: Progress | None = None) -> list[ProjectOutput]:
+def render_outputs(
+    spec: Spec, options: CompileOptions, jobs: int, progress: Progress | None, scope: Scope
+) -> list[ProjectOutput]:
+    """The rendered output of every project (and tenant folder) that may have changed."""
+    force = options.check or bool(scope.targets)
+    project_jobs = []
+    for source in spec.projects:
+        fingerprint, hashes = previous_hashes(options.output, source.tenant, source.name)
+        if force or fingerprint != project_fingerprint(source):
+            project_jobs.append(Job(source, hashes))
+    outputs = render_projects(project_jobs, jobs, progress)
+    for tenant in spec.tenants:
+        sources = [source for source in spec.projects if source.tenant == tenant]
+        fingerprint, hashes = previous_hashes(options.output, tenant, TENANT_FOLDER)
+        if force or fingerprint != tenant_fingerprint(project_fingerprint(s) for s in sources):
+            output = render_tenant(tenant, sources, hashes)
+            if output.files:
+                outputs.append(output)
+    return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
+
+
+def render_plan(planned: Plan) -> list[ProjectOutput]:
+    """Render a whole plan in this process, every file parsed back (for tools and tests)."""
     outputs = []
     for project in planned.projects:
         rendered = []
         for file in project.files:
-            rendered.append(RenderedFile(file, render_file(file)))
-            if progress:
-                progress(1)
+            data = render_file(file)
+            check_parses(file, data.decode("utf-8"))
+            rendered.append(RenderedFile(file, data))
         outputs.append(ProjectOutput(project, tuple(rendered)))
     return outputs
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class Settings:
     max_errors: int = 100
     max_file_bytes: int = 10 * 1024 * 1024
     max_alias_nodes: int = 100_000
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
 
 
 def load_settings(

@@ -27,6 +27,7 @@ from compiler.settings import load_settings
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the output differs."
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: CPUs).")
 @click.option(
     "--only", multiple=True, metavar="TENANT/PROJECT[/MODULE]", help="Limit to these (repeatable)."
 )
@@ -35,12 +36,13 @@ from compiler.settings import load_settings
 def compile_command(
     paths: tuple[Path, ...],
     output: Path | None,
+    jobs: int | None,
     check: bool,
     only: tuple[str, ...],
     output_format: str,
 ) -> None:
     """Compile specs into generated/, or check that generated/ is up to date."""
-    settings = load_settings(output=str(output) if output else None)
+    settings = load_settings(output=str(output) if output else None, jobs=jobs)
     options = CompileOptions(
         paths=paths or (Path(settings.specs),), output=Path(settings.output), check=check, only=only
     )

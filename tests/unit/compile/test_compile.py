@@ -172,11 +172,11 @@ def test_failure_while_staging_leaves_previous_tree_intact(
     real_stage = emit_module._stage
     calls = {"n": 0}
 
-    def failing_stage(target: Path, data: bytes) -> Path:
+    def failing_stage(target: Path, data: bytes, *rest: object) -> Path:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real_stage(target, data)
+        return real_stage(target, data, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(emit_module, "_stage", failing_stage)
     with pytest.raises(KeyboardInterrupt):
@@ -194,7 +194,7 @@ def test_disk_full_is_a_clear_error_and_tree_is_intact(
     spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
     before = tree(root / "generated")
 
-    def full(target: Path, data: bytes) -> Path:
+    def full(target: Path, data: bytes, *rest: object) -> Path:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(emit_module, "_stage", full)
@@ -259,3 +259,60 @@ def test_output_is_identical_whatever_input_order_cwd_locale_or_clock(tmp_path: 
         capture_output=True,
     )  # fmt: skip
     assert tree(first / "generated") == tree(second / "generated")
+
+
+# --- speed features keep the output identical -------------------------------------------------------
+
+
+def test_output_is_byte_identical_for_any_number_of_workers(tmp_path: Path) -> None:
+    from compiler.pipeline import CompileOptions, compile_specs
+    from compiler.settings import Settings
+
+    trees = []
+    for jobs in (1, 4):
+        root = platform_repo(tmp_path / f"jobs{jobs}")
+        compile_specs(CompileOptions((root / "specs",), root / "generated"), Settings(jobs=jobs))
+        trees.append(tree(root / "generated"))
+    assert trees[0] == trees[1]
+
+
+def test_incremental_compile_reaches_the_same_bytes_as_a_full_one(tmp_path: Path) -> None:
+    incremental = platform_repo(tmp_path / "incremental")
+    compile_into(incremental)
+    for root in (incremental,):
+        spec = root / "specs/contoso/payments.yaml"
+        spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    result = compile_into(incremental)
+    assert result.summary and result.projects < 5, "unchanged projects are skipped"
+    full = platform_repo(tmp_path / "full")
+    spec = full / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    compile_into(full)
+    assert tree(incremental / "generated") == tree(full / "generated")
+
+
+def test_noop_recompile_plans_and_renders_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    from compiler import workers
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("an unchanged project was planned")
+
+    monkeypatch.setattr(workers, "plan_project", refuse)
+    result = compile_into(root)
+    assert result.summary and result.summary.written == [] and result.projects == 0
+
+
+def test_a_template_change_invalidates_fingerprints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compiler import incremental
+
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    incremental.code_set_hash.cache_clear()
+    monkeypatch.setattr(incremental, "code_set_hash", lambda: "a different template set")
+    assert compile_into(root).projects == 5
