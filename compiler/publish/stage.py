@@ -97,7 +97,7 @@ def branch_name(template: str, target: RepoTarget) -> str:
             f"--branch {template!r} is not a valid template ({error})",
             hint="use {tenant}, {project} and {repository}, e.g. shipspec/{project}",
         ) from None
-    if not _BRANCH.match(name) or name.endswith(".lock"):
+    if not _BRANCH.fullmatch(name) or name.endswith(".lock"):
         raise UsageError(f"--branch gives {name!r}, which is not a valid Git branch name")
     return name
 

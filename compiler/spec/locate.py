@@ -32,7 +32,7 @@ def format_path(path: Path_) -> str:
             text += f"[{part}]"
             continue
         part = str(part)
-        if _PLAIN_KEY.match(part):
+        if _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
         else:
             text += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'

@@ -14,7 +14,7 @@ from compiler.spec.types import SLUG_PATTERN
 
 def starter_text(tenant: str, project: str, schema_ref: str = "schema/shipspec.schema.json") -> str:
     for label, value in (("tenant", tenant), ("project", project)):
-        if not re.match(SLUG_PATTERN, value):
+        if not re.fullmatch(SLUG_PATTERN, value):
             raise UsageError(
                 f"{label} {value!r} is not a valid name",
                 hint="use 1-40 lowercase letters, digits or hyphens, starting with a letter",

@@ -39,7 +39,7 @@ def plain_key(key: str) -> bool:
     >>> plain_key("app.kubernetes.io/name"), plain_key("on"), plain_key("a: b")
     (True, False, False)
     """
-    return bool(_PLAIN_KEY.match(key)) and key.lower() not in _RESERVED
+    return bool(_PLAIN_KEY.fullmatch(key)) and key.lower() not in _RESERVED
 
 
 def _line(lead: str, key: str | None, kind: str, value: Any = None) -> Line:
