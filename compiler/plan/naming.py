@@ -91,3 +91,12 @@ def variable_group(project: str, environment: str) -> str:
 def image_repository(project: str, module: str) -> str:
     """The repository of a module's image inside the registry: `payments/payments-api`."""
     return f"{project}/{module}"
+
+
+def git_url(organization: str, project: str, repository: str) -> str:
+    """The HTTPS clone URL of an Azure Repos repository (each part URL-quoted).
+
+    >>> git_url("contoso", "Pay ments", "payments-api")
+    'https://dev.azure.com/contoso/Pay%20ments/_git/payments-api'
+    """
+    return f"https://dev.azure.com/{quote(organization)}/{quote(project)}/_git/{quote(repository)}"

@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
+from compiler.plan import naming
 from compiler.plan.context import ModuleContext, ProjectContext
 from compiler.plan.naming import environment_namespace, gitops_repository, image_repository
 from compiler.spec.models import Environment, Microservice, Worker
@@ -51,12 +51,8 @@ def git_url(project: ProjectContext, repository: str) -> str:
     Argo CD and Flux clone the chart (module repository) and the desired state
     (GitOps repository) from here.
     """
-    spec = project.model.spec
-    organization, devops_project = (
-        quote(spec.azureDevOps.organization),
-        quote(spec.azureDevOps.project),
-    )
-    return f"https://dev.azure.com/{organization}/{devops_project}/_git/{quote(repository)}"
+    devops = project.model.spec.azureDevOps
+    return naming.git_url(devops.organization, devops.project, repository)
 
 
 def chart_path(module: str) -> str:

@@ -13,7 +13,14 @@ from typing import Any
 
 from compiler.ir import OutputFile, Ownership
 from compiler.plan.context import ModuleContext, ProjectContext
-from compiler.plan.naming import feed_key, feed_url, image_repository, sdk_version, stable_guid
+from compiler.plan.naming import (
+    feed_key,
+    feed_url,
+    git_url,
+    image_repository,
+    sdk_version,
+    stable_guid,
+)
 from compiler.spec.models import Microservice, Worker
 
 FAMILY = "repo"
@@ -117,6 +124,11 @@ def _module_values(project: ProjectContext, module: ModuleContext) -> dict[str, 
         "stores": [{"name": s.name, "kind": s.kind} for s in model.owned_stores],
         "secrets": [{"env": s.env, "secret": s.secret} for s in model.secret_refs],
         "is_dotnet": module.is_dotnet,
+        "git_url": git_url(
+            project.model.spec.azureDevOps.organization,
+            project.model.spec.azureDevOps.project,
+            module.repository,
+        ),
         "spec_file": project.source.file,
     }
 
