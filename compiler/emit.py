@@ -109,6 +109,19 @@ def manifest_document(output: ProjectOutput, kept: dict[str, Any] | None = None)
     }
 
 
+def trusted_specs(output_root: Path) -> frozenset[tuple[str, str]]:
+    """(spec file, sha256) pairs that manifests written by this shipspec version record."""
+    trusted: set[tuple[str, str]] = set()
+    for path in sorted(output_root.glob(f"*/*/{MANIFEST}")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and document.get("shipspecVersion") == __version__:
+            trusted.update((str(k), str(v)) for k, v in dict(document.get("specs", {})).items())
+    return frozenset(trusted)
+
+
 def previous_hashes(output_root: Path, tenant: str, folder: str) -> tuple[str, dict[str, str]]:
     """The fingerprint and file hashes a project folder's manifest recorded (empty if none)."""
     document = read_manifest(output_root / tenant / folder) or {"files": {}}

@@ -24,15 +24,15 @@ from compiler.version import __version__
 
 @functools.cache
 def code_set_hash() -> str:
-    """One hash of every template and compiler module (computed once per process)."""
+    """One hash of the templates and the output-shaping code (computed once per process)."""
     digest = hashlib.sha256(__version__.encode())
-    roots = (templates_root(), Path(__file__).parent)
-    for root in roots:
-        for path in sorted(
-            p for p in root.rglob("*") if p.is_file() and p.suffix in (".j2", ".py")
-        ):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
+    package = Path(__file__).parent
+    for root in (templates_root(), package / "plan", package / "targets", package / "render.py"):
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if path.suffix in (".j2", ".py", ".tpl", ".json", ".yaml"):
+                digest.update(path.relative_to(package.parent).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -21,6 +21,7 @@ from compiler.emit import (
     check,
     emit,
     previous_hashes,
+    trusted_specs,
 )
 from compiler.errors import ShipspecError, SpecError, UsageError
 from compiler.incremental import project_fingerprint, tenant_fingerprint
@@ -29,7 +30,7 @@ from compiler.plan.naming import TENANT_FOLDER
 from compiler.render import check_parses, render_file
 from compiler.settings import Settings
 from compiler.spec.load import LoadLimits, discover, load_files
-from compiler.spec.validate import Spec, validate_documents
+from compiler.spec.validate import Spec, Trusted, validate_documents
 from compiler.workers import Job, render_projects, render_tenant
 
 T = TypeVar("T")
@@ -54,7 +55,10 @@ def run_stage(name: Stage, function: Callable[[], T]) -> T:
 
 
 def load_spec(
-    paths: Sequence[Path], settings: Settings | None = None, base: Path | None = None
+    paths: Sequence[Path],
+    settings: Settings | None = None,
+    base: Path | None = None,
+    trusted: Trusted = frozenset(),
 ) -> Spec:
     """Validate every spec under `paths`; raise SpecError listing all problems.
 
@@ -64,7 +68,9 @@ def load_spec(
     limits = LoadLimits(settings.max_file_bytes, settings.max_alias_nodes)
     files = run_stage(Stage.DISCOVER, lambda: discover(list(paths), cwd=base))
     loaded = run_stage(Stage.LOAD, lambda: load_files(files, limits))
-    sources, problems = run_stage(Stage.VALIDATE, lambda: validate_documents(loaded.documents))
+    sources, problems = run_stage(
+        Stage.VALIDATE, lambda: validate_documents(loaded.documents, trusted)
+    )
     diagnostics = [*loaded.diagnostics, *problems]
     if diagnostics:
         error = SpecError(diagnostics)
@@ -106,7 +112,8 @@ def compile_specs(
     (except with `check`, which compares every file).
     """
     settings = settings or Settings()
-    spec = load_spec(options.paths, settings, base=options.output.resolve().parent)
+    trusted = trusted_specs(options.output)
+    spec = load_spec(options.paths, settings, base=options.output.resolve().parent, trusted=trusted)
     scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
     chosen = scope.projects(spec)
     outputs = run_stage(

@@ -44,13 +44,24 @@ class Spec:
         return tuple(sorted({p.tenant for p in self.projects}))
 
 
+Trusted = frozenset[tuple[str, str]]
+"""(spec file, sha256) pairs this shipspec version already compiled successfully."""
+
+
 def validate_documents(
-    documents: Sequence[RawDocument],
+    documents: Sequence[RawDocument], trusted: Trusted = frozenset()
 ) -> tuple[list[ProjectSource], list[Diagnostic]]:
+    """Validate every document, then the rules across them.
+
+    Documents of a file in `trusted` skip the JSON Schema pass (the slowest): the
+    file's exact bytes passed it before. The models and every rule still run.
+    """
     sources: list[ProjectSource] = []
     diagnostics: list[Diagnostic] = []
     for document in documents:
-        found, source = validate_document(document)
+        found, source = validate_document(
+            document, (document.file, document.file_sha256) in trusted
+        )
         diagnostics.extend(found)
         if source is not None:
             sources.append(source)
@@ -59,13 +70,16 @@ def validate_documents(
     return sources, diagnostics
 
 
-def validate_document(document: RawDocument) -> tuple[list[Diagnostic], ProjectSource | None]:
+def validate_document(
+    document: RawDocument, trusted: bool = False
+) -> tuple[list[Diagnostic], ProjectSource | None]:
     envelope = envelope_diagnostics(document)
     if envelope:
         return envelope, None
     secrets = secret_diagnostics(document) + expression_diagnostics(document)
     secret_paths = {d.path for d in secrets}
-    structural = [d for d in schema_diagnostics(document) if d.path not in secret_paths]
+    schema = [] if trusted else schema_diagnostics(document)
+    structural = [d for d in schema if d.path not in secret_paths]
     if secrets or structural:
         return secrets + structural, None
     try:
