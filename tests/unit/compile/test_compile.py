@@ -316,3 +316,24 @@ def test_a_template_change_invalidates_fingerprints(
     incremental.code_set_hash.cache_clear()
     monkeypatch.setattr(incremental, "code_set_hash", lambda: "a different template set")
     assert compile_into(root).projects == 5
+
+
+def test_only_changed_spec_files_pay_for_the_schema_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compiler.spec import validate
+
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    checked: list[str] = []
+    real = validate.schema_diagnostics
+
+    def spy(document):  # type: ignore[no-untyped-def]
+        checked.append(document.file)
+        return real(document)
+
+    monkeypatch.setattr(validate, "schema_diagnostics", spy)
+    spec = root / "specs/contoso/payments.yaml"
+    spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
+    compile_into(root)
+    assert checked == ["specs/contoso/payments.yaml"]
