@@ -122,6 +122,27 @@ def trusted_specs(output_root: Path) -> frozenset[tuple[str, str]]:
     return frozenset(trusted)
 
 
+def retired_folders(
+    output_root: Path, compiled: set[tuple[str, str]], read: set[str], base: Path
+) -> list[tuple[str, str]]:
+    """Project folders whose project is gone from the specs: each spec file their manifest
+    names was read in this run (so the project would have been found) or no longer exists.
+
+    A compile of only some spec files never retires the projects of the others.
+    """
+    retired = []
+    for path in sorted(output_root.glob(f"*/*/{MANIFEST}")):
+        folder = path.parent.parent
+        key = (folder.parent.name, folder.name)
+        if key in compiled:
+            continue
+        document = read_manifest(folder) or {}
+        specs = list(document.get("specs", {}))
+        if specs and all(spec in read or not (base / spec).exists() for spec in specs):
+            retired.append(key)
+    return retired
+
+
 def previous_hashes(output_root: Path, tenant: str, folder: str) -> tuple[str, dict[str, str]]:
     """The fingerprint and file hashes a project folder's manifest recorded (empty if none)."""
     document = read_manifest(output_root / tenant / folder) or {"files": {}}
@@ -289,8 +310,9 @@ def _prepare(
         for f in chosen.files
         if _changed(safe_target(project_dir, f.path, checked), f, owned.get(f.path))
     ]
-    manifest = manifest_bytes(manifest_document(chosen, kept))
-    if changed or stale or _differs(project_dir / MANIFEST, manifest):
+    retired = not chosen.files and not kept
+    manifest = None if retired else manifest_bytes(manifest_document(chosen, kept))
+    if changed or stale or manifest is None or _differs(project_dir / MANIFEST, manifest):
         change = _Pending(project_dir)
         pending.append(change)
         _guard_os_errors(project_dir, lambda: _stage_all(change, changed, stale, manifest))
@@ -328,16 +350,20 @@ def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
 
 
 def _stage_all(
-    change: _Pending, changed: list[RenderedFile], stale: list[str], manifest: bytes
+    change: _Pending, changed: list[RenderedFile], stale: list[str], manifest: bytes | None
 ) -> None:
+    """Stage new bytes and list deletions; no manifest means the folder is retired entirely."""
     made: set[str] = set()
     checked: set[str] = set()
     for rendered in changed:
         target = safe_target(change.project_dir, rendered.path, checked)
         change.staged.append((_stage(target, rendered.data, made), target))
     manifest_path = change.project_dir / MANIFEST
-    change.staged.append((_stage(manifest_path, manifest), manifest_path))
     change.deletions = [safe_target(change.project_dir, path) for path in stale]
+    if manifest is None:
+        change.deletions.append(manifest_path)
+    else:
+        change.staged.append((_stage(manifest_path, manifest), manifest_path))
 
 
 def _stage(target: Path, data: bytes, made: set[str] | None = None) -> Path:
@@ -424,6 +450,11 @@ def check(
                 drifts.append(
                     Drift(prefix + path, "remove", f"--- a/{prefix}{path}\n+++ /dev/null\n")
                 )
+        if not chosen.files and not kept:
+            drifts.append(
+                Drift(prefix + MANIFEST, "remove", f"--- a/{prefix}{MANIFEST}\n+++ /dev/null\n")
+            )
+            continue
         manifest = manifest_bytes(manifest_document(chosen, kept))
         drifts.extend(_file_drift(prefix + MANIFEST, project_dir / MANIFEST, manifest))
     return drifts

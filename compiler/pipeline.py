@@ -21,11 +21,12 @@ from compiler.emit import (
     check,
     emit,
     previous_hashes,
+    retired_folders,
     trusted_specs,
 )
 from compiler.errors import ShipspecError, SpecError, UsageError
 from compiler.incremental import project_fingerprint, tenant_fingerprint
-from compiler.ir import Plan
+from compiler.ir import Plan, ProjectPlan
 from compiler.plan.naming import TENANT_FOLDER
 from compiler.render import check_parses, render_file
 from compiler.settings import Settings
@@ -145,7 +146,18 @@ def render_outputs(
             output = render_tenant(tenant, sources, hashes)
             if output.files:
                 outputs.append(output)
+    if not scope.targets:
+        outputs += retired_outputs(spec, options.output)
     return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
+
+
+def retired_outputs(spec: Spec, output_root: Path) -> list[ProjectOutput]:
+    """Empty outputs for folders whose project left the specs, so emit removes their files."""
+    compiled = {(p.tenant, p.name) for p in spec.projects}
+    compiled |= {(tenant, TENANT_FOLDER) for tenant in spec.tenants}
+    base = output_root.resolve().parent
+    retired = retired_folders(output_root, compiled, set(spec.files), base)
+    return [ProjectOutput(ProjectPlan(tenant, folder, {}, ()), ()) for tenant, folder in retired]
 
 
 def render_plan(planned: Plan) -> list[ProjectOutput]:

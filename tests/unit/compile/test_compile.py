@@ -337,3 +337,24 @@ def test_only_changed_spec_files_pay_for_the_schema_pass(
     spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
     compile_into(root)
     assert checked == ["specs/contoso/payments.yaml"]
+
+
+def test_removing_a_project_removes_its_folder_but_a_partial_compile_keeps_others(
+    tmp_path: Path,
+) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    before = tree(root / "generated")
+    from compiler.pipeline import CompileOptions, compile_specs
+
+    compile_specs(CompileOptions((root / "specs/fabrikam",), root / "generated"))
+    assert tree(root / "generated") == before, "compiling some specs never retires the others"
+    (root / "specs/northwind/orders.yaml").unlink()
+    drifts = compile_into(root, check=True).drifts
+    assert drifts and all(d.change == "remove" and d.path.startswith("northwind/") for d in drifts)
+    result = compile_into(root)
+    after = tree(root / "generated")
+    assert not any(path.startswith("northwind/") for path in after)
+    assert {p for p in before if p.startswith("northwind/")} <= set(before) - set(after)
+    assert result.summary and all(p.startswith("northwind/") for p in result.summary.removed)
+    assert set(after) == {p for p in before if not p.startswith("northwind/")}
