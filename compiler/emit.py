@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ class RenderedFile:
     def path(self) -> str:
         return self.planned.path
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -394,13 +395,34 @@ def recover(project_dir: Path) -> None:
     if not journal_path.is_file():
         return
     journal = json.loads(journal_path.read_text(encoding="utf-8"))
-    for temp, final in journal["renames"]:
-        if (project_dir / temp).exists():
-            (project_dir / temp).replace(project_dir / final)
+    manifest = project_dir / MANIFEST
+    renames = [
+        (safe_target(project_dir, t), safe_target(project_dir, f)) for t, f in journal["renames"]
+    ]
+    for temp, final in sorted(renames, key=lambda pair: pair[1] == manifest):
+        if temp.exists() and final != manifest:
+            temp.replace(final)
     for relative in journal["deletes"]:
-        (project_dir / relative).unlink(missing_ok=True)
-        _remove_empty_parents(project_dir / relative, project_dir)
+        target = safe_target(project_dir, relative)
+        target.unlink(missing_ok=True)
+        _remove_empty_parents(target, project_dir)
+    for temp, final in renames:  # the manifest last: it is what says the commit is done
+        if temp.exists() and final == manifest:
+            temp.replace(final)
     journal_path.unlink()
+    _remove_empty_parents(journal_path, project_dir.parent)
+
+
+def recover_all(output_root: Path) -> None:
+    """Finish every interrupted commit under the output folder (run before anything reads it)."""
+    for journal in sorted(output_root.glob(f"*/*/{JOURNAL}")):
+        recover(journal.parent.parent)
+
+
+def files_present(output_root: Path, tenant: str, folder: str, paths: Iterable[str]) -> bool:
+    """Whether every file a manifest owns is still there (a cheap stat, not a read)."""
+    project_dir = f"{output_root}/{tenant}/{folder}"
+    return all(os.path.isfile(f"{project_dir}/{path}") for path in paths)
 
 
 def _remove_empty_parents(path: Path, stop: Path) -> None:

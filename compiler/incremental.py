@@ -3,7 +3,7 @@
 A project's fingerprint covers everything its files are made from: the spec
 file's bytes (so lineage stays exact), the project's normalised model, and the
 *code set* — the shipspec version, every template and the code that turns a spec
-into files (plan, targets, render) — so that editing a template or a target, even
+into files (spec models, plan, targets, render, emit) — so that editing a template or a target, even
 without a version bump, changes every fingerprint.
 Per-module fingerprints are recorded beside it so a reader can see which module
 changed.  Tenant-wide folders hash the fingerprints of their projects.
@@ -27,7 +27,10 @@ def code_set_hash() -> str:
     """One hash of the templates and the output-shaping code (computed once per process)."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    for root in (templates_root(), package / "plan", package / "targets", package / "render.py"):
+    shaping = [
+        package / name for name in ("plan", "targets", "spec", "render.py", "ir.py", "emit.py")
+    ]
+    for root in (templates_root(), *shaping):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if path.suffix in (".j2", ".py", ".tpl", ".json", ".yaml"):

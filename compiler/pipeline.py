@@ -20,7 +20,9 @@ from compiler.emit import (
     RenderedFile,
     check,
     emit,
+    files_present,
     previous_hashes,
+    recover_all,
     retired_folders,
     trusted_specs,
 )
@@ -97,6 +99,8 @@ class CompileResult:
     files: int
     summary: EmitSummary | None = None
     drifts: tuple[Drift, ...] = ()
+    skipped: int = 0
+    """Projects whose fingerprint matched their manifest: neither planned nor rendered."""
 
 
 Progress = Callable[[int], None]
@@ -113,6 +117,8 @@ def compile_specs(
     (except with `check`, which compares every file).
     """
     settings = settings or Settings()
+    if not options.check:
+        run_stage(Stage.EMIT, lambda: recover_all(options.output))
     trusted = trusted_specs(options.output)
     spec = load_spec(options.paths, settings, base=options.output.resolve().parent, trusted=trusted)
     scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
@@ -125,7 +131,9 @@ def compile_specs(
         drifts = run_stage(Stage.EMIT, lambda: check(outputs, options.output, scope.selection))
         return CompileResult(len(outputs), files, drifts=tuple(drifts))
     summary = run_stage(Stage.EMIT, lambda: emit(outputs, options.output, scope.selection))
-    return CompileResult(len(outputs), files, summary=summary)
+    rendered = {(o.plan.tenant, o.plan.folder) for o in outputs}
+    skipped = sum((p.tenant, p.name) not in rendered for p in chosen.projects)
+    return CompileResult(len(outputs), files, summary=summary, skipped=skipped)
 
 
 def render_outputs(
@@ -133,22 +141,35 @@ def render_outputs(
 ) -> list[ProjectOutput]:
     """The rendered output of every project (and tenant folder) that may have changed."""
     force = options.check or bool(scope.targets)
+    fingerprints = {(s.tenant, s.name): project_fingerprint(s) for s in spec.projects}
     project_jobs = []
     for source in spec.projects:
-        fingerprint, hashes = previous_hashes(options.output, source.tenant, source.name)
-        if force or fingerprint != project_fingerprint(source):
-            project_jobs.append(Job(source, hashes))
+        key = (source.tenant, source.name)
+        if force or not _up_to_date(options.output, key, fingerprints[key]):
+            project_jobs.append(Job(source, previous_hashes(options.output, *key)[1]))
     outputs = render_projects(project_jobs, jobs, progress)
+    if scope.targets:  # tenant folders hold no module's files: nothing of them is in scope
+        return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
     for tenant in spec.tenants:
         sources = [source for source in spec.projects if source.tenant == tenant]
-        fingerprint, hashes = previous_hashes(options.output, tenant, TENANT_FOLDER)
-        if force or fingerprint != tenant_fingerprint(project_fingerprint(s) for s in sources):
-            output = render_tenant(tenant, sources, hashes)
+        expected = tenant_fingerprint(fingerprints[(s.tenant, s.name)] for s in sources)
+        key = (tenant, TENANT_FOLDER)
+        if options.check or not _up_to_date(options.output, key, expected):
+            output = render_tenant(tenant, sources, previous_hashes(options.output, *key)[1])
             if output.files:
                 outputs.append(output)
-    if not scope.targets:
-        outputs += retired_outputs(spec, options.output)
+    outputs += retired_outputs(spec, options.output)
     return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
+
+
+def _up_to_date(output_root: Path, key: tuple[str, str], fingerprint: str) -> bool:
+    """The manifest records this fingerprint and every file it owns is still on disk.
+
+    Hand edits inside files are not looked for here (that would mean reading every
+    file); `compile --check` finds them by comparing bytes.
+    """
+    recorded, hashes = previous_hashes(output_root, *key)
+    return recorded == fingerprint and files_present(output_root, *key, hashes)
 
 
 def retired_outputs(spec: Spec, output_root: Path) -> list[ProjectOutput]:

@@ -59,9 +59,11 @@ def _report_compile(result: CompileResult, output_format: str) -> None:
     assert summary is not None
     line = (
         f"compiled {result.projects} project(s): {len(summary.written)} written, "
-        f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed"
+        f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed; "
+        f"{result.skipped} project(s) up to date, skipped"
     )
     data = {
+        "skipped": result.skipped,
         "written": summary.written,
         "unchanged": len(summary.unchanged),
         "removed": summary.removed,

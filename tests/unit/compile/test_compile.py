@@ -358,3 +358,46 @@ def test_removing_a_project_removes_its_folder_but_a_partial_compile_keeps_other
     assert {p for p in before if p.startswith("northwind/")} <= set(before) - set(after)
     assert result.summary and all(p.startswith("northwind/") for p in result.summary.removed)
     assert set(after) == {p for p in before if not p.startswith("northwind/")}
+
+
+def test_a_deleted_generated_file_is_restored_by_the_next_compile(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    deleted = root / "generated/contoso/payments/payments-api/Dockerfile"
+    original = deleted.read_bytes()
+    deleted.unlink()
+    compile_into(root)
+    assert deleted.read_bytes() == original
+
+
+def test_a_journal_left_by_a_crash_is_finished_even_when_nothing_changed(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    project = root / "generated/fabrikam/shared-libs"
+    (project / "stale.txt").write_text("left over\n")
+    (project / ".shipspec/journal.json").write_text('{"renames": [], "deletes": ["stale.txt"]}')
+    compile_into(root)
+    assert not (project / "stale.txt").exists()
+    assert not (project / ".shipspec/journal.json").exists()
+
+
+def test_a_journal_cannot_reach_outside_its_folder(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    victim = root / "generated/contoso/victim.txt"
+    victim.write_text("keep\n")
+    journal = root / "generated/fabrikam/shared-libs/.shipspec/journal.json"
+    journal.write_text('{"renames": [], "deletes": ["../../contoso/victim.txt"]}')
+    with pytest.raises(emit_module.OutputError):
+        compile_into(root)
+    assert victim.read_text() == "keep\n"
+
+
+def test_only_leaves_tenant_folders_alone(tmp_path: Path) -> None:
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    manifest = root / "generated/contoso/_tenant/.shipspec/manifest.json"
+    before = manifest.read_bytes()
+    assert compile_into(root, check=True, only=("contoso/payments",)).drifts == ()
+    compile_into(root, only=("contoso/payments/payments-api",))
+    assert manifest.read_bytes() == before
