@@ -7,7 +7,7 @@ pipeline records on the error which stage failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -145,8 +145,9 @@ def render_outputs(
     project_jobs = []
     for source in spec.projects:
         key = (source.tenant, source.name)
-        if force or not _up_to_date(options.output, key, fingerprints[key]):
-            project_jobs.append(Job(source, previous_hashes(options.output, *key)[1]))
+        recorded, hashes = previous_hashes(options.output, *key)
+        if force or not _up_to_date(options.output, key, fingerprints[key], recorded, hashes):
+            project_jobs.append(Job(source, fingerprints[key], hashes))
     outputs = render_projects(project_jobs, jobs, progress)
     if scope.targets:  # tenant folders hold no module's files: nothing of them is in scope
         return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
@@ -154,21 +155,27 @@ def render_outputs(
         sources = [source for source in spec.projects if source.tenant == tenant]
         expected = tenant_fingerprint(fingerprints[(s.tenant, s.name)] for s in sources)
         key = (tenant, TENANT_FOLDER)
-        if options.check or not _up_to_date(options.output, key, expected):
-            output = render_tenant(tenant, sources, previous_hashes(options.output, *key)[1])
+        recorded, hashes = previous_hashes(options.output, *key)
+        if options.check or not _up_to_date(options.output, key, expected, recorded, hashes):
+            output = render_tenant(tenant, sources, expected, hashes)
             if output.files:
                 outputs.append(output)
     outputs += retired_outputs(spec, options.output)
     return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
 
 
-def _up_to_date(output_root: Path, key: tuple[str, str], fingerprint: str) -> bool:
+def _up_to_date(
+    output_root: Path,
+    key: tuple[str, str],
+    fingerprint: str,
+    recorded: str,
+    hashes: Mapping[str, str],
+) -> bool:
     """The manifest records this fingerprint and every file it owns is still on disk.
 
     Hand edits inside files are not looked for here (that would mean reading every
     file); `compile --check` finds them by comparing bytes.
     """
-    recorded, hashes = previous_hashes(output_root, *key)
     return recorded == fingerprint and files_present(output_root, *key, hashes)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from compiler.emit import ProjectOutput, RenderedFile
-from compiler.incremental import module_fingerprints, project_fingerprint, tenant_fingerprint
+from compiler.incremental import module_fingerprints
 from compiler.ir import ProjectPlan
 from compiler.plan.build import plan_project, plan_tenant
 from compiler.plan.context import ProjectContext
@@ -28,9 +28,10 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class Job:
-    """One project to plan and render, with the hashes its previous output had."""
+    """One project to plan and render: its fingerprint, and the hashes its previous output had."""
 
     source: ProjectSource
+    fingerprint: str
     previous: Mapping[str, str]
 
 
@@ -69,18 +70,15 @@ def run_job(job: Job) -> ProjectOutput:
     planned = plan_project(ProjectContext.of(job.source), TARGETS)
     output = render_planned(planned, job.previous)
     return dataclasses.replace(
-        output,
-        fingerprint=project_fingerprint(job.source),
-        modules=module_fingerprints(job.source),
+        output, fingerprint=job.fingerprint, modules=module_fingerprints(job.source)
     )
 
 
 def render_tenant(
-    tenant: str, sources: Sequence[ProjectSource], previous: Mapping[str, str]
+    tenant: str, sources: Sequence[ProjectSource], fingerprint: str, previous: Mapping[str, str]
 ) -> ProjectOutput:
     contexts = [ProjectContext.of(source) for source in sources]
     output = render_planned(plan_tenant(tenant, contexts, TARGETS), previous)
-    fingerprint = tenant_fingerprint(project_fingerprint(source) for source in sources)
     return dataclasses.replace(output, fingerprint=fingerprint)
 
 
