@@ -8,7 +8,7 @@
 - every object those produce, and every document of a GitOps repository's `argocd/`
   and `flux/` folders, validates: built-in kinds with kubernetes-validate (strict,
   Kubernetes 1.30), Argo CD / Argo Rollouts / Flux / Secrets Store CSI kinds and
-  kustomization files against the CRD schemas in `shared/schemas/`;
+  kustomization files against the CRD schemas in `compiler/schemas/`;
 - policy: no pod runs as root, every container requests CPU and memory, and no object
   carries a Secret's data or a value that looks like a credential.
 
@@ -18,7 +18,6 @@ A missing tool is a finding that says what to install, never a silent skip.
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -28,13 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-import compiler
+from compiler.schemas import load_schema
 
 if TYPE_CHECKING:
     from compiler.verify import Finding
 
 KUBERNETES_VERSION = "1.30.0"
-SCHEMAS = Path(compiler.__file__).resolve().parents[2] / "shared" / "schemas"
 
 CRD_SCHEMAS = {
     ("argoproj.io/v1alpha1", "Application"): "argocd-application-v1alpha1",
@@ -49,7 +47,7 @@ CRD_SCHEMAS = {
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"): "kustomization",
     ("kustomize.config.k8s.io/v1alpha1", "Component"): "kustomization",
 }
-"""Kinds that kubernetes-validate does not know, and the schema in shared/schemas/ for each."""
+"""Kinds that kubernetes-validate does not know, and the schema in compiler/schemas/ for each."""
 
 INSTALL_HELM = "install helm-python-sdk (pip install helm-python-sdk, or pip install -e '.[dev]')"
 INSTALL_KUBECTL = "install kubectl (it includes kustomize): https://kubernetes.io/docs/tasks/tools/"
@@ -257,7 +255,7 @@ def _message(error: Any) -> str:
 def _crd_validator(name: str) -> Any:
     import jsonschema
 
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = load_schema(f"{name}.schema.json")
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return cls(schema)
 

@@ -18,13 +18,14 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
+from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
 
-import compiler
+from compiler.schemas import schema_file
 
 if TYPE_CHECKING:
     from compiler.verify import Finding
@@ -36,13 +37,13 @@ PIPELINE_FILE = "azure-pipelines.yml"
 _DIRECTIVE = re.compile(r"^\$\{\{.*\}\}$", re.DOTALL)
 
 
-def schema_path() -> Path:
-    """The official schema, kept in the shared schemas folder beside the repository."""
-    return Path(compiler.__file__).resolve().parents[2] / "shared" / "schemas" / SCHEMA_FILE
+def schema_path() -> Traversable:
+    """The official schema, vendored into the package (compiler/schemas/)."""
+    return schema_file(SCHEMA_FILE)
 
 
 @functools.cache
-def pipeline_validator(path: Path | None = None) -> jsonschema.protocols.Validator:
+def pipeline_validator(path: Traversable | None = None) -> jsonschema.protocols.Validator:
     """Build the validator once per process (about 0.3 s); validating a file is ~90 ms."""
     schema = json.loads((path or schema_path()).read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
@@ -64,7 +65,7 @@ class PipelinesChecker:
                 schema.as_posix(),
                 "",
                 f"the Azure Pipelines schema is missing, so {len(files)} pipeline file(s) "
-                "were not validated; restore shared/schemas/azure-pipelines.schema.json",
+                "were not validated; reinstall shipspec (the schema is package data)",
             )
             return
         validator = pipeline_validator(schema)

@@ -2,7 +2,7 @@
 
 - every `.cs` file parses with tree-sitter-c-sharp without an ERROR or MISSING node;
 - every `Pulumi.yaml` validates against the Pulumi project schema
-  (`shared/schemas/pulumi-project.schema.json`, beside the checkout);
+  (`compiler/schemas/pulumi-project.schema.json`, vendored);
 - every `.csproj` is well-formed XML and references the pinned Pulumi packages;
 - every `Pulumi.<stack>.yaml` is YAML whose config keys are namespaced (`ns:key`).
 
@@ -15,13 +15,13 @@ import functools
 import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-
-import compiler
 
 if TYPE_CHECKING:
     from compiler.verify import Finding
@@ -30,9 +30,9 @@ REQUIRED_PACKAGES = ("Pulumi", "Pulumi.AzureNative", "Pulumi.Random")
 SCHEMA_NAME = "pulumi-project.schema.json"
 
 
-def schemas_root() -> Path:
-    """`shared/schemas` beside the repository (the platform checkout keeps it there)."""
-    return Path(compiler.__file__).resolve().parents[2] / "shared" / "schemas"
+def schemas_root() -> Traversable:
+    """The vendored schemas (package data of compiler.schemas)."""
+    return resources.files("compiler.schemas")
 
 
 class PulumiChecker:
@@ -146,8 +146,8 @@ def check_project_file(path: Path, root: Path) -> Iterator[Finding]:
         yield _finding(
             path,
             root,
-            f"cannot validate: {SCHEMA_NAME} not found under {schemas_root().as_posix()} "
-            "(check out shared/ beside the repository)",
+            f"cannot validate: {SCHEMA_NAME} not found under {schemas_root()} "
+            "(reinstall shipspec: the schemas are package data)",
         )
         return
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
