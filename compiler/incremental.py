@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from compiler.render import templates_root
+from compiler.assets import templates_root
 from compiler.spec.source import ProjectSource
 from compiler.version import __version__
 
@@ -27,14 +27,16 @@ def code_set_hash() -> str:
     """One hash of the templates and the output-shaping code (computed once per process)."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    shaping = [
-        package / name for name in ("plan", "targets", "spec", "render.py", "ir.py", "emit.py")
+    roots = [(templates_root(), templates_root().parent)]
+    roots += [
+        (package / name, package.parent)
+        for name in ("plan", "targets", "spec", "render.py", "ir.py", "emit.py")
     ]
-    for root in (templates_root(), *shaping):
+    for root, base in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if path.suffix in (".j2", ".py", ".tpl", ".json", ".yaml"):
-                digest.update(path.relative_to(package.parent).as_posix().encode())
+                digest.update(path.relative_to(base).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
 
