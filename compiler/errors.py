@@ -104,6 +104,10 @@ class ExternalError(ShipspecError):
     exit_code = ExitCode.EXTERNAL
 
 
+class VerifyError(ShipspecError):
+    """`shipspec verify` was pointed at a folder with nothing it can check (exit 1)."""
+
+
 class StateError(ShipspecError):
     """A state-store rule was broken (an invariant, a transition, a lookup)."""
 

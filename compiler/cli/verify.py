@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,27 +11,63 @@ import click
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode, UsageError
 from compiler.report import reporter_for
-from compiler.verify import verify
 
 
 @click.command("verify")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="TENANT[/PROJECT]",
+    help="Verify only these folders of the tree (repeatable).",
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Verify every folder, not only those changed since their last clean pass.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: CPU count].",
+)
 @format_option
 @handle_errors()
-def verify_command(paths: tuple[Path, ...], output_format: str) -> None:
+def verify_command(
+    paths: tuple[Path, ...],
+    only: tuple[str, ...],
+    everything: bool,
+    jobs: int | None,
+    output_format: str,
+) -> None:
     """Lint and render charts, build overlays, validate pipelines, objects and programs."""
-    findings = []
+    from compiler.verify.run import VerifyOptions, verify_tree
+
+    results = []
     for path in paths or (Path("generated"),):
         if not path.is_dir():
             raise UsageError(f"{path.as_posix()} is not a folder", hint="pass a generated/ folder")
-        findings.extend(verify(path))
+        options = VerifyOptions(path, only, everything, jobs or os.cpu_count() or 1)
+        results.append(verify_tree(options))
+    findings = [f for result in results for f in result.findings]
     if output_format == "json":
         reporter_for("json").success("", [f.__dict__ for f in findings])
     else:
         for finding in findings:
             click.echo(str(finding))
-        click.echo(
-            f"{len(findings)} problem(s) found" if findings else "verified: no problems found"
-        )
+        click.echo(_summary(len(findings), results))
     if findings:
         sys.exit(ExitCode.INVALID)
+
+
+def _summary(problems: int, results: list) -> str:  # type: ignore[type-arg]
+    verified = sum(len(r.verified) for r in results)
+    unchanged = sum(len(r.unchanged) for r in results)
+    head = f"{problems} problem(s) found" if problems else "verified: no problems found"
+    tail = f" in {verified} folder(s)"
+    if unchanged:
+        tail += f"; {unchanged} unchanged since their last clean pass skipped (--all checks them)"
+    return head + tail

@@ -70,8 +70,8 @@ class Source:
 class KubernetesChecker:
     name = "kubernetes"
 
-    def check(self, root: Path) -> Iterator[Finding]:
-        checker = _Run(root)
+    def check(self, root: Path, folder: Path | None = None) -> Iterator[Finding]:
+        checker = _Run(root, folder or root)
         yield from checker.charts()
         yield from checker.kustomizations()
         yield from checker.gitops_documents()
@@ -91,8 +91,11 @@ def _object_name(obj: Any) -> str:
 
 
 class _Run:
-    def __init__(self, root: Path) -> None:
+    """One pass over `folder` (all of `root`, or one project folder of it); files named from root."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
         self.root = root
+        self.folder = folder
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -100,7 +103,7 @@ class _Run:
     # --- Helm ---------------------------------------------------------------------------------------
 
     def charts(self) -> Iterator[Finding]:
-        charts = sorted(p.parent for p in self.root.glob("**/charts/*/Chart.yaml"))
+        charts = sorted(p.parent for p in self.folder.glob("**/charts/*/Chart.yaml"))
         if not charts:
             return
         try:
@@ -169,7 +172,7 @@ class _Run:
     def kustomizations(self) -> Iterator[Finding]:
         folders = [
             p.parent
-            for p in sorted(self.root.glob("**/kustomization.yaml"))
+            for p in sorted(self.folder.glob("**/kustomization.yaml"))
             if not _is_component(p)
         ]
         if not folders:
@@ -194,7 +197,7 @@ class _Run:
     # --- GitOps documents ---------------------------------------------------------------------------
 
     def gitops_documents(self) -> Iterator[Finding]:
-        for repository in sorted(self.root.glob("*/*/*-gitops")):
+        for repository in self.gitops_repositories():
             files = sorted(
                 [*repository.glob("argocd/**/*.yaml"), *repository.glob("flux/**/*.yaml")]
             )
@@ -203,6 +206,11 @@ class _Run:
                 yield from self.validate_text(
                     Source(self.rel(file)), file.read_text(encoding="utf-8")
                 )
+
+    def gitops_repositories(self) -> list[Path]:
+        """`<tenant>/<project>/<project>-gitops` folders of the tree that lie inside `folder`."""
+        found = self.root.glob("*/*/*-gitops")
+        return sorted(p for p in found if p.is_dir() and p.is_relative_to(self.folder))
 
     # --- validation -----------------------------------------------------------------------------------
 

@@ -53,10 +53,10 @@ def pipeline_validator(path: Traversable | None = None) -> jsonschema.protocols.
 class PipelinesChecker:
     name = "pipelines"
 
-    def check(self, root: Path) -> Iterator[Finding]:
+    def check(self, root: Path, folder: Path | None = None) -> Iterator[Finding]:
         from compiler.verify import Finding
 
-        files = sorted(pipeline_files(root))
+        files = sorted(pipeline_files(root, folder or root))
         if not files:
             return
         schema = schema_path()
@@ -75,9 +75,10 @@ class PipelinesChecker:
                 yield Finding(relative, where, message)
 
 
-def pipeline_files(root: Path) -> Iterable[Path]:
-    """Pipelines anywhere under `root`, plus every YAML file of a pipeline-templates repo."""
-    for path in root.rglob("*"):
+def pipeline_files(root: Path, folder: Path | None = None) -> Iterable[Path]:
+    """Pipelines anywhere under `folder` (default `root`), plus every YAML file of a
+    pipeline-templates repository."""
+    for path in (folder or root).rglob("*"):
         if not path.is_file() or path.suffix not in {".yml", ".yaml"}:
             continue
         parts = path.relative_to(root).parts

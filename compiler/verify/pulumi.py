@@ -38,8 +38,8 @@ def schemas_root() -> Traversable:
 class PulumiChecker:
     name = "pulumi"
 
-    def check(self, root: Path) -> Iterator[Finding]:
-        for project in sorted(root.rglob("Pulumi.yaml")):
+    def check(self, root: Path, folder: Path | None = None) -> Iterator[Finding]:
+        for project in sorted((folder or root).rglob("Pulumi.yaml")):
             yield from check_project(project.parent, root)
 
 
