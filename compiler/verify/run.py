@@ -7,8 +7,9 @@ not depend on anything outside it.  A tree without manifests is one unit.
 
 By default only units whose digest (the manifest's bytes, the size and mtime of every
 file, the verifier's own code) differs from the one recorded at their last clean pass
-are verified; `--all` verifies everything.  The record lives beside the platform
-repository's other local state (`.shipspec/verified.json`), never inside the tree.
+are verified; `--all` verifies everything.  The record lives with the platform
+repository's other local state (`.shipspec/verified.json` in the current folder), never
+inside the tree.
 Findings are the same for any number of workers: each unit's are sorted, units are
 kept in path order.
 """
@@ -41,7 +42,8 @@ class VerifyOptions:
     everything: bool = False
     jobs: int = 1
     record: Path | None = None
-    """Where clean passes are recorded; None: `<root>/../.shipspec/verified.json`."""
+    """Where clean passes are recorded; None: `.shipspec/verified.json` in the current folder
+    (the platform repository, beside the state store's default database)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def verify_tree(options: VerifyOptions) -> VerifyResult:
     units = select(discover_units(root), options.only)
     if not units or not any(_has_checkable_files(root / unit) for unit in units):
         raise _nothing_to_verify(root, options.only)
-    record_path = options.record or root.resolve().parent / ".shipspec" / "verified.json"
+    record_path = options.record or Path(".shipspec") / "verified.json"
     recorded = _read_record(record_path, root)
     digests = {unit: unit_digest(root / unit) for unit in units}
     due = [u for u in units if options.everything or recorded.get(u) != digests[u]]

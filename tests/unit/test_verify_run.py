@@ -104,3 +104,4 @@ def test_the_command_reports_what_it_skipped(tree: Path, monkeypatch: pytest.Mon
     assert first.exit_code == 0 and "in 2 folder(s)" in first.output
     assert second.exit_code == 0 and "2 unchanged since their last clean pass" in second.output
     assert (tree.parent / ".shipspec" / "verified.json").is_file()
+    assert not list(tree.rglob("verified.json"))
