@@ -14,10 +14,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from compiler.assets import templates_root
+from compiler.emit import MANIFEST, OutputError, files_present, read_manifest
 from compiler.spec.source import ProjectSource
 from compiler.version import __version__
 
@@ -30,7 +33,7 @@ def code_set_hash() -> str:
     roots = [(templates_root(), templates_root().parent)]
     roots += [
         (package / name, package.parent)
-        for name in ("plan", "targets", "spec", "render.py", "ir.py", "emit.py")
+        for name in ("plan", "resolve", "targets", "spec", "render.py", "ir.py", "emit.py")
     ]
     for root, base in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
@@ -65,3 +68,86 @@ def tenant_fingerprint(fingerprints: Iterable[str]) -> str:
 def _digest(value: object, salt: str) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()
+
+
+# --- what the previous compile left -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What one folder's manifest recorded: its fingerprint and the sha256 of each file."""
+
+    fingerprint: str = ""
+    hashes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every manifest under the output folder, read once at the start of a compile.
+
+    A manifest that cannot be read is an error only when its folder is needed
+    (compiled or retired), as it would be if read there.
+    """
+
+    root: Path
+    manifests: Mapping[tuple[str, str], dict[str, Any] | OutputError]
+
+    @classmethod
+    def read(cls, root: Path) -> Snapshot:
+        manifests: dict[tuple[str, str], dict[str, Any] | OutputError] = {}
+        for path in sorted(root.glob(f"*/*/{MANIFEST}")):
+            folder = path.parent.parent
+            try:
+                manifests[(folder.parent.name, folder.name)] = read_manifest(folder) or {}
+            except OutputError as error:
+                manifests[(folder.parent.name, folder.name)] = error
+        return cls(root, manifests)
+
+    def document(self, key: tuple[str, str]) -> dict[str, Any]:
+        found = self.manifests.get(key, {})
+        if isinstance(found, OutputError):
+            raise found
+        return found
+
+    def previous(self, key: tuple[str, str]) -> Previous:
+        document = self.document(key)
+        files = document.get("files", {})
+        hashes = {path: str(entry.get("sha256", "")) for path, entry in files.items()}
+        return Previous(str(document.get("fingerprint", "")), hashes)
+
+    @property
+    def trusted(self) -> frozenset[tuple[str, str]]:
+        """(spec file, sha256) pairs that manifests written by this shipspec version record."""
+        trusted: set[tuple[str, str]] = set()
+        for document in self.manifests.values():
+            if isinstance(document, dict) and document.get("shipspecVersion") == __version__:
+                trusted.update((str(k), str(v)) for k, v in dict(document.get("specs", {})).items())
+        return frozenset(trusted)
+
+    def up_to_date(self, key: tuple[str, str], fingerprint: str) -> bool:
+        """The manifest records this fingerprint and every file it owns is still on disk.
+
+        Hand edits inside files are not looked for here (that would mean reading every
+        file); `compile --check` finds them by comparing bytes.
+        """
+        previous = self.previous(key)
+        return previous.fingerprint == fingerprint and files_present(
+            self.root, *key, previous.hashes
+        )
+
+    def retired(
+        self, compiled: set[tuple[str, str]], read: set[str], base: Path
+    ) -> list[tuple[str, str]]:
+        """Folders whose project is gone: each spec file their manifest names was read in
+        this run (so the project would have been found) or no longer exists.
+
+        A compile of only some spec files never retires the projects of the others.
+        """
+        retired = []
+        for key in self.manifests:
+            if key in compiled:
+                continue
+            specs = list(self.document(key).get("specs", {}))
+            if specs and all(spec in read or not (base / spec).exists() for spec in specs):
+                retired.append(key)
+        return retired

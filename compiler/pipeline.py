@@ -1,8 +1,10 @@
 """The stages of a shipspec run, in order, in one place.
 
-`load_spec` runs discover -> load -> validate and returns the typed spec or raises
-one SpecError holding every problem found.  Each stage is a plain function; the
-pipeline records on the error which stage failed.
+`resolve_specs` runs discover -> load -> validate -> resolve and returns the
+resolved estate or raises one SpecError holding every problem found (derived-name
+problems included, so `validate` and `compile` agree).  `compile_specs` goes on:
+select what changed -> plan -> render -> emit (or check).  Each stage is a plain
+function; the pipeline records on the error which stage failed.
 """
 
 from __future__ import annotations
@@ -13,39 +15,33 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.emit import (
-    Drift,
-    EmitSummary,
-    ProjectOutput,
-    RenderedFile,
-    check,
-    emit,
-    files_present,
-    previous_hashes,
-    recover_all,
-    retired_folders,
-    trusted_specs,
-)
+from compiler.emit import Drift, EmitSummary, ProjectOutput, check, emit, recover_all
 from compiler.errors import ShipspecError, SpecError, UsageError
-from compiler.incremental import project_fingerprint, tenant_fingerprint
-from compiler.ir import Plan, ProjectPlan
-from compiler.plan.naming import TENANT_FOLDER
-from compiler.render import check_parses, render_file
+from compiler.incremental import Snapshot
+from compiler.ir import ProjectPlan
+from compiler.plan.build import plan_changes
+from compiler.plan.select import Changes, select_changes
+from compiler.resolve import Estate, resolve
 from compiler.settings import Settings
 from compiler.spec.load import LoadLimits, discover, load_files
 from compiler.spec.validate import Spec, Trusted, validate_documents
-from compiler.workers import Job, render_projects, render_tenant
+from compiler.targets import TARGETS, Target
+from compiler.workers import render_plans
 
 T = TypeVar("T")
 
 
 class Stage(StrEnum):
+    SNAPSHOT = "snapshot"
     DISCOVER = "discover"
     LOAD = "load"
     VALIDATE = "validate"
+    RESOLVE = "resolve"
+    SELECT = "select"
     PLAN = "plan"
     RENDER = "render"
     EMIT = "emit"
+    CHECK = "check"
 
 
 def run_stage(name: Stage, function: Callable[[], T]) -> T:
@@ -82,6 +78,22 @@ def load_spec(
     return Spec(tuple(sources), tuple(name for _, name in files))
 
 
+def resolve_specs(
+    paths: Sequence[Path],
+    settings: Settings | None = None,
+    base: Path | None = None,
+    trusted: Trusted = frozenset(),
+) -> Estate:
+    """`load_spec`, then resolve: every derived fact once, every derived-name problem reported."""
+    spec = load_spec(paths, settings, base, trusted)
+    estate, problems = run_stage(Stage.RESOLVE, lambda: resolve(spec))
+    if problems:
+        error = SpecError(problems)
+        error.stage = Stage.RESOLVE
+        raise error
+    return estate
+
+
 # --- compile -----------------------------------------------------------------------------------------
 
 
@@ -107,98 +119,43 @@ Progress = Callable[[int], None]
 
 
 def compile_specs(
-    options: CompileOptions, settings: Settings | None = None, progress: Progress | None = None
+    options: CompileOptions,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    targets: Mapping[str, Target] = TARGETS,
 ) -> CompileResult:
     """Specs in, generated tree out (or, with `check`, the list of differences).
 
     Spec files are named relative to the folder that holds the output folder (the
     platform repository), so the manifest is the same whatever the current folder.
-    A project whose fingerprint matches its manifest is neither planned nor rendered
-    (except with `check`, which compares every file).
     """
     settings = settings or Settings()
-    if not options.check:
-        run_stage(Stage.EMIT, lambda: recover_all(options.output))
-    trusted = trusted_specs(options.output)
-    spec = load_spec(options.paths, settings, base=options.output.resolve().parent, trusted=trusted)
-    scope = run_stage(Stage.PLAN, lambda: Scope.parse(options.only, spec))
-    chosen = scope.projects(spec)
-    outputs = run_stage(
-        Stage.RENDER, lambda: render_outputs(chosen, options, settings.jobs, progress, scope)
-    )
+    out = options.output
+    previous = run_stage(Stage.SNAPSHOT, lambda: snapshot(out, recover=not options.check))
+    estate = resolve_specs(options.paths, settings, out.resolve().parent, previous.trusted)
+    scope = run_stage(Stage.SELECT, lambda: Scope.parse(options.only, estate))
+    changes = run_stage(Stage.SELECT, lambda: select_changes(estate, scope, previous, options))
+    plans = run_stage(Stage.PLAN, lambda: plan_changes(changes, targets))
+    outputs = run_stage(Stage.RENDER, lambda: render_plans(plans, settings.jobs, progress))
+    outputs = sorted([*outputs, *retired(changes)], key=lambda o: (o.plan.tenant, o.plan.folder))
     files = sum(len(output.files) for output in outputs)
     if options.check:
-        drifts = run_stage(Stage.EMIT, lambda: check(outputs, options.output, scope.selection))
+        drifts = run_stage(Stage.CHECK, lambda: check(outputs, out, scope.selection))
         return CompileResult(len(outputs), files, drifts=tuple(drifts))
-    summary = run_stage(Stage.EMIT, lambda: emit(outputs, options.output, scope.selection))
-    rendered = {(o.plan.tenant, o.plan.folder) for o in outputs}
-    skipped = sum((p.tenant, p.name) not in rendered for p in chosen.projects)
-    return CompileResult(len(outputs), files, summary=summary, skipped=skipped)
+    summary = run_stage(Stage.EMIT, lambda: emit(outputs, out, scope.selection))
+    return CompileResult(len(outputs), files, summary=summary, skipped=changes.skipped)
 
 
-def render_outputs(
-    spec: Spec, options: CompileOptions, jobs: int, progress: Progress | None, scope: Scope
-) -> list[ProjectOutput]:
-    """The rendered output of every project (and tenant folder) that may have changed."""
-    force = options.check or bool(scope.targets)
-    fingerprints = {(s.tenant, s.name): project_fingerprint(s) for s in spec.projects}
-    project_jobs = []
-    for source in spec.projects:
-        key = (source.tenant, source.name)
-        recorded, hashes = previous_hashes(options.output, *key)
-        if force or not _up_to_date(options.output, key, fingerprints[key], recorded, hashes):
-            project_jobs.append(Job(source, fingerprints[key], hashes))
-    outputs = render_projects(project_jobs, jobs, progress)
-    if scope.targets:  # tenant folders hold no module's files: nothing of them is in scope
-        return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
-    for tenant in spec.tenants:
-        sources = [source for source in spec.projects if source.tenant == tenant]
-        expected = tenant_fingerprint(fingerprints[(s.tenant, s.name)] for s in sources)
-        key = (tenant, TENANT_FOLDER)
-        recorded, hashes = previous_hashes(options.output, *key)
-        if options.check or not _up_to_date(options.output, key, expected, recorded, hashes):
-            output = render_tenant(tenant, sources, expected, hashes)
-            if output.files:
-                outputs.append(output)
-    outputs += retired_outputs(spec, options.output)
-    return sorted(outputs, key=lambda output: (output.plan.tenant, output.plan.folder))
+def snapshot(output: Path, *, recover: bool) -> Snapshot:
+    """Finish any interrupted emit (never with --check), then read every manifest once."""
+    if recover:
+        recover_all(output)
+    return Snapshot.read(output)
 
 
-def _up_to_date(
-    output_root: Path,
-    key: tuple[str, str],
-    fingerprint: str,
-    recorded: str,
-    hashes: Mapping[str, str],
-) -> bool:
-    """The manifest records this fingerprint and every file it owns is still on disk.
-
-    Hand edits inside files are not looked for here (that would mean reading every
-    file); `compile --check` finds them by comparing bytes.
-    """
-    return recorded == fingerprint and files_present(output_root, *key, hashes)
-
-
-def retired_outputs(spec: Spec, output_root: Path) -> list[ProjectOutput]:
+def retired(changes: Changes) -> list[ProjectOutput]:
     """Empty outputs for folders whose project left the specs, so emit removes their files."""
-    compiled = {(p.tenant, p.name) for p in spec.projects}
-    compiled |= {(tenant, TENANT_FOLDER) for tenant in spec.tenants}
-    base = output_root.resolve().parent
-    retired = retired_folders(output_root, compiled, set(spec.files), base)
-    return [ProjectOutput(ProjectPlan(tenant, folder, {}, ()), ()) for tenant, folder in retired]
-
-
-def render_plan(planned: Plan) -> list[ProjectOutput]:
-    """Render a whole plan in this process, every file parsed back (for tools and tests)."""
-    outputs = []
-    for project in planned.projects:
-        rendered = []
-        for file in project.files:
-            data = render_file(file)
-            check_parses(file, data.decode("utf-8"))
-            rendered.append(RenderedFile(file, data))
-        outputs.append(ProjectOutput(project, tuple(rendered)))
-    return outputs
+    return [ProjectOutput(ProjectPlan(t, folder, {}, ()), ()) for t, folder in changes.retired]
 
 
 @dataclass(frozen=True)
@@ -209,32 +166,15 @@ class Scope:
     """(tenant, project, repository or None for the whole project)"""
 
     @classmethod
-    def parse(cls, only: Sequence[str], spec: Spec) -> Scope:
-        targets = []
-        for value in only:
-            parts = value.strip("/").split("/")
-            if len(parts) not in (2, 3):
-                raise UsageError(
-                    f"--only {value!r}: expected TENANT/PROJECT or TENANT/PROJECT/MODULE"
-                )
-            source = spec.find_project(parts[0], parts[1])
-            if source is None:
-                raise UsageError(f"--only {value!r}: no project {parts[0]}/{parts[1]} in the specs")
-            repositories = {m.name: m.repository_name for m in source.model.spec.modules}
-            module = parts[2] if len(parts) == 3 else None
-            if module and module not in repositories:
-                raise UsageError(
-                    f"--only {value!r}: project {parts[0]}/{parts[1]} has no module {module}"
-                )
-            targets.append((parts[0], parts[1], repositories[module] if module else None))
-        return cls(tuple(targets))
+    def parse(cls, only: Sequence[str], estate: Estate) -> Scope:
+        return cls(tuple(_only_target(value, estate) for value in only))
 
-    def projects(self, spec: Spec) -> Spec:
+    def projects(self, estate: Estate) -> Estate:
         if not self.targets:
-            return spec
+            return estate
         wanted = {(tenant, project) for tenant, project, _ in self.targets}
         return replace(
-            spec, projects=tuple(p for p in spec.projects if (p.tenant, p.name) in wanted)
+            estate, projects=tuple(p for p in estate.projects if (p.tenant, p.name) in wanted)
         )
 
     def selection(self, root: str, path: str) -> bool:
@@ -243,3 +183,17 @@ class Scope:
         if not self.targets or None in chosen:
             return True
         return path.split("/", 1)[0] in chosen
+
+
+def _only_target(value: str, estate: Estate) -> tuple[str, str, str | None]:
+    parts = value.strip("/").split("/")
+    if len(parts) not in (2, 3):
+        raise UsageError(f"--only {value!r}: expected TENANT/PROJECT or TENANT/PROJECT/MODULE")
+    project = estate.find(parts[0], parts[1])
+    if project is None:
+        raise UsageError(f"--only {value!r}: no project {parts[0]}/{parts[1]} in the specs")
+    repositories = {m.name: m.repository for m in project.modules}
+    module = parts[2] if len(parts) == 3 else None
+    if module and module not in repositories:
+        raise UsageError(f"--only {value!r}: project {parts[0]}/{parts[1]} has no module {module}")
+    return parts[0], parts[1], repositories[module] if module else None

@@ -1,8 +1,8 @@
-"""Plan and render in worker processes, one project at a time, with byte-identical results.
+"""Render in worker processes, one folder at a time, with byte-identical results.
 
-Workers are forked after the spec is validated and every template is compiled,
-so they start warm and share nothing they could disagree on.  Each returns its
-project's rendered files; the parent keeps the input order, so the output is the
+Workers are forked after the plan is made and every template is compiled, so
+they start warm and share nothing they could disagree on.  Each returns its
+folder's rendered files; the parent keeps the input order, so the output is the
 same for any number of workers.  Where `fork` is unavailable, work runs in-process.
 """
 
@@ -12,39 +12,24 @@ import dataclasses
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from compiler.emit import ProjectOutput, RenderedFile
-from compiler.incremental import module_fingerprints
-from compiler.ir import ProjectPlan
-from compiler.plan.build import plan_project, plan_tenant
-from compiler.plan.context import ProjectContext
+from compiler.ir import Plan, ProjectPlan
+from compiler.plan.build import Planned
 from compiler.render import check_parses, render_file, warm_templates
-from compiler.spec.source import ProjectSource
-from compiler.targets import TARGETS
 
 Progress = Callable[[int], None]
 
-
-@dataclass(frozen=True)
-class Job:
-    """One project to plan and render: its fingerprint, and the hashes its previous output had."""
-
-    source: ProjectSource
-    fingerprint: str
-    previous: Mapping[str, str]
+_JOBS: Sequence[Planned] = ()
 
 
-_JOBS: Sequence[Job] = ()
-
-
-def render_projects(
-    jobs: Sequence[Job], workers: int, progress: Progress | None = None
+def render_plans(
+    jobs: Sequence[Planned], workers: int, progress: Progress | None = None
 ) -> list[ProjectOutput]:
-    """Plan and render every job (in parallel when `workers` > 1), in input order."""
+    """Render every planned folder (in parallel when `workers` > 1), in input order."""
     global _JOBS
     if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_advance(run_job(job), progress) for job in jobs]
+        return [_advance(render_job(job), progress) for job in jobs]
     warm_templates()
     _JOBS = jobs
     try:
@@ -57,7 +42,7 @@ def render_projects(
 
 
 def _run_index(index: int) -> ProjectOutput:
-    return run_job(_JOBS[index])
+    return render_job(_JOBS[index])
 
 
 def _advance(output: ProjectOutput, progress: Progress | None) -> ProjectOutput:
@@ -66,20 +51,9 @@ def _advance(output: ProjectOutput, progress: Progress | None) -> ProjectOutput:
     return output
 
 
-def run_job(job: Job) -> ProjectOutput:
-    planned = plan_project(ProjectContext.of(job.source), TARGETS)
-    output = render_planned(planned, job.previous)
-    return dataclasses.replace(
-        output, fingerprint=job.fingerprint, modules=module_fingerprints(job.source)
-    )
-
-
-def render_tenant(
-    tenant: str, sources: Sequence[ProjectSource], fingerprint: str, previous: Mapping[str, str]
-) -> ProjectOutput:
-    contexts = [ProjectContext.of(source) for source in sources]
-    output = render_planned(plan_tenant(tenant, contexts, TARGETS), previous)
-    return dataclasses.replace(output, fingerprint=fingerprint)
+def render_job(job: Planned) -> ProjectOutput:
+    output = render_planned(job.plan, job.previous)
+    return dataclasses.replace(output, fingerprint=job.fingerprint, modules=job.modules)
 
 
 def render_planned(planned: ProjectPlan, previous: Mapping[str, str]) -> ProjectOutput:
@@ -96,3 +70,8 @@ def render_planned(planned: ProjectPlan, previous: Mapping[str, str]) -> Project
         rendered.append(RenderedFile(dataclasses.replace(file, context={}), data))
     light = dataclasses.replace(planned, files=tuple(r.planned for r in rendered))
     return ProjectOutput(light, tuple(rendered))
+
+
+def render_plan(planned: Plan) -> list[ProjectOutput]:
+    """Render a whole plan in this process, every file parsed back (for tools and tests)."""
+    return [render_planned(project, {}) for project in planned.projects]

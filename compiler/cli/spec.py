@@ -9,7 +9,7 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import UsageError
-from compiler.pipeline import load_spec
+from compiler.pipeline import resolve_specs
 from compiler.report import reporter_for
 from compiler.settings import Settings, load_settings
 from compiler.spec.schema import schema_json
@@ -34,8 +34,8 @@ def validate_command(paths: tuple[Path, ...], output_format: str, max_errors: in
     """Validate spec files (default: the specs folder) and report every problem."""
     settings = load_settings(max_errors=max_errors)
     options = ValidateOptions(paths or (Path(settings.specs),), settings, output_format)
-    spec = load_spec(options.paths, options.settings)
-    modules = sum(len(p.model.spec.modules) for p in spec.projects)
+    spec = resolve_specs(options.paths, options.settings)
+    modules = sum(len(p.modules) for p in spec.projects)
     summary = (
         f"{len(spec.files)} file(s) valid: {len(spec.projects)} project(s), "
         f"{modules} module(s), {len(spec.tenants)} tenant(s)"

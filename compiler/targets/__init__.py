@@ -1,15 +1,16 @@
-"""Target backends: each turns a project (and its tenant) into the files of one family.
+"""Target backends: each turns a resolved project (and its tenant) into the files of one family.
 
-The registry is explicit; adding a target means adding a module and a line here.
+The registry is explicit; adding a target means adding a package and a line here.
+A target that also writes tenant-wide repositories implements `TenantTarget`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from compiler.ir import OutputFile
-from compiler.plan.context import ProjectContext
+from compiler.resolve.model import Project
 from compiler.targets.azure_pipelines import AzurePipelines
 from compiler.targets.gitops import GitOpsRepository
 from compiler.targets.helm import HelmCharts
@@ -20,11 +21,16 @@ from compiler.targets.repo import RepositoryLayout
 class Target(Protocol):
     name: str
 
-    def files(self, project: ProjectContext) -> Iterable[OutputFile]:
+    def files(self, project: Project) -> Iterable[OutputFile]:
         """Files inside the project's folder: `generated/<tenant>/<project>/<repo>/...`."""
         ...
 
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterable[OutputFile]:
+
+@runtime_checkable
+class TenantTarget(Protocol):
+    name: str
+
+    def tenant_files(self, tenant: str, projects: Sequence[Project]) -> Iterable[OutputFile]:
         """Files of tenant-wide repositories: `generated/<tenant>/_tenant/<repo>/...`."""
         ...
 

@@ -18,9 +18,7 @@ from typing import Any
 
 from compiler.errors import BugReport, Diagnostic, PlanError
 from compiler.ir import OutputFile
-from compiler.plan.context import ProjectContext
-from compiler.plan.naming import azure_devops_environment, variable_group
-from compiler.spec.models import Project
+from compiler.resolve.model import Project
 from compiler.targets.azure_pipelines_contract import (
     FAMILY,
     TEMPLATE_FILES,
@@ -50,17 +48,17 @@ PATH_EXCLUDES = ("README.md", "docs", ".shipspec")
 class AzurePipelines:
     name = "azure-pipelines"
 
-    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
+    def files(self, project: Project) -> Iterator[OutputFile]:
         pipelines = project_pipelines(project)
-        if project.model.spec.pipelines.mode == "templates":
+        if project.pipelines_mode == "templates":
             problems = [d for p in pipelines for d in check_references(project, p)]
             if problems:
                 raise PlanError(problems)
         for pipeline in pipelines:
             yield from pipeline_files(project, pipeline)
 
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
-        users = [p for p in projects if p.model.spec.pipelines.mode == "templates"]
+    def tenant_files(self, tenant: str, projects: Sequence[Project]) -> Iterator[OutputFile]:
+        users = [p for p in projects if p.pipelines_mode == "templates"]
         if not users:
             return
         problems = repository_problems()
@@ -69,23 +67,18 @@ class AzurePipelines:
         yield from templates_repository(tenant, users)
 
 
-def project_pipelines(project: ProjectContext) -> list[PipelineSpec]:
+def project_pipelines(project: Project) -> list[PipelineSpec]:
     pipelines = [
         pipeline_for(project, module)
         for module in project.modules
         if module.type != "infrastructure"  # its stores are stacked in <project>-infra
     ]
-    if owns_azure_resources(project.model):
+    if project.has_infrastructure:
         pipelines.append(project_infra_pipeline(project))
     return pipelines
 
 
-def owns_azure_resources(project: Project) -> bool:
-    """The project's infra repository exists when a module owns stores (Pulumi provisions them)."""
-    return any(getattr(module, "stores", ()) for module in project.spec.modules)
-
-
-def check_references(project: ProjectContext, pipeline: PipelineSpec) -> list[Diagnostic]:
+def check_references(project: Project, pipeline: PipelineSpec) -> list[Diagnostic]:
     """A located error per parameter the extends template would refuse at queue time."""
     ref = templates_resource(project, TEMPLATES_REPOSITORY)["ref"]
     path = [*pipeline.key_path.replace("]", "").replace("[", ".").split(".")]
@@ -105,8 +98,8 @@ def check_references(project: ProjectContext, pipeline: PipelineSpec) -> list[Di
 # --- module and infra pipelines ----------------------------------------------------------------
 
 
-def pipeline_files(project: ProjectContext, pipeline: PipelineSpec) -> Iterator[OutputFile]:
-    inline = project.model.spec.pipelines.mode == "inline"
+def pipeline_files(project: Project, pipeline: PipelineSpec) -> Iterator[OutputFile]:
+    inline = project.pipelines_mode == "inline"
     template = "inline-pipeline.yml.j2" if inline else "module-pipeline.yml.j2"
     context = pipeline_context(project, pipeline, inline)
     root = pipeline.repository
@@ -121,17 +114,14 @@ def pipeline_files(project: ProjectContext, pipeline: PipelineSpec) -> Iterator[
     )
 
 
-def pipeline_context(
-    project: ProjectContext, pipeline: PipelineSpec, inline: bool
-) -> dict[str, Any]:
-    spec = project.model.spec
+def pipeline_context(project: Project, pipeline: PipelineSpec, inline: bool) -> dict[str, Any]:
     resources = list(pipeline.resources)
     if not inline:
         resources.insert(0, templates_resource(project, TEMPLATES_REPOSITORY))
     head = {
         "kind": pipeline.kind,
         "summary": _summary(pipeline),
-        "default_branch": spec.repositories.defaultBranch,
+        "default_branch": project.default_branch,
         "path_excludes": list(PATH_EXCLUDES),
         "lock_behavior": "sequential" if pipeline.kind == "infrastructure" else "",
         "resources": resources,
@@ -181,15 +171,14 @@ def _stage_values(pipeline: PipelineSpec) -> list[Any]:
     return out
 
 
-def _variable_groups(project: ProjectContext, pipeline: PipelineSpec) -> list[str]:
+def _variable_groups(project: Project, pipeline: PipelineSpec) -> list[str]:
     if pipeline.kind == "library":
         return []
-    return [variable_group(project.name, e.name) for e in project.model.spec.environments]
+    return [e.variable_group for e in project.environments]
 
 
-def declaration(project: ProjectContext, pipeline: PipelineSpec) -> dict[str, Any]:
+def declaration(project: Project, pipeline: PipelineSpec) -> dict[str, Any]:
     """What publish configures in Azure DevOps for this pipeline (no secret values)."""
-    spec = project.model.spec
     deploys = pipeline.kind != "library"
     connections = sorted(
         {
@@ -199,7 +188,7 @@ def declaration(project: ProjectContext, pipeline: PipelineSpec) -> dict[str, An
         }
     )
     resources = list(pipeline.resources)
-    if spec.pipelines.mode == "templates":
+    if project.pipelines_mode == "templates":
         resources.insert(0, templates_resource(project, TEMPLATES_REPOSITORY))
     return {
         "apiVersion": "shipspec/v1",
@@ -208,8 +197,8 @@ def declaration(project: ProjectContext, pipeline: PipelineSpec) -> dict[str, An
             "folder": f"\\{project.name}",
             "repository": pipeline.repository,
             "yamlPath": PIPELINE_FILE,
-            "defaultBranch": spec.repositories.defaultBranch,
-            "mode": spec.pipelines.mode,
+            "defaultBranch": project.default_branch,
+            "mode": project.pipelines_mode,
         },
         "stages": [
             {"name": s.name, "dependsOn": list(s.depends_on), "environment": s.environment}
@@ -230,13 +219,13 @@ def declaration(project: ProjectContext, pipeline: PipelineSpec) -> dict[str, An
     }
 
 
-def _environments(project: ProjectContext) -> list[dict[str, Any]]:
+def _environments(project: Project) -> list[dict[str, Any]]:
     out = []
-    for environment in project.model.spec.environments:
+    for environment in project.environments:
         approvals = environment.approvals
         out.append(
             {
-                "name": azure_devops_environment(project.name, environment.name),
+                "name": environment.azure_devops_environment,
                 "specEnvironment": environment.name,
                 "strategy": environment.strategy,
                 "canarySteps": list(environment.canary_steps),
@@ -252,33 +241,27 @@ def _environments(project: ProjectContext) -> list[dict[str, Any]]:
     return out
 
 
-def _groups(project: ProjectContext, pipeline: PipelineSpec) -> list[dict[str, Any]]:
-    spec = project.model.spec
+def _groups(project: Project, pipeline: PipelineSpec) -> list[dict[str, Any]]:
     secrets = list(PULUMI_SECRETS) if pipeline.kind == "infrastructure" else []
     return [
         {
-            "name": variable_group(project.name, environment.name),
-            "keyVault": spec.keyVault,
-            "serviceConnection": spec.azureDevOps.serviceConnections.azure,
+            "name": environment.variable_group,
+            "keyVault": project.key_vault or None,
+            "serviceConnection": project.azure_connection or None,
             "secrets": secrets,
         }
-        for environment in spec.environments
+        for environment in project.environments
     ]
 
 
 # --- the tenant's pipeline-templates repository --------------------------------------------------
 
 
-def templates_repository(tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
+def templates_repository(tenant: str, projects: Sequence[Project]) -> Iterator[OutputFile]:
     first = min(projects, key=lambda p: p.name)
     root = TEMPLATES_REPOSITORY
     tag = f"v{__version__}"
-    homes = sorted(
-        {
-            (p.model.spec.azureDevOps.organization, p.model.spec.azureDevOps.project)
-            for p in projects
-        }
-    )
+    homes = sorted({(p.organization, p.devops_project) for p in projects})
     context = template_context()
     for path in TEMPLATE_FILES:
         yield first.file(

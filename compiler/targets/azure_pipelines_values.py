@@ -16,15 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.plan.context import ModuleContext, ProjectContext
-from compiler.plan.naming import (
-    azure_devops_environment,
-    gitops_repository,
-    image_repository,
-    infra_repository,
-    variable_group,
-)
-from compiler.spec.models import Environment
+from compiler.resolve.model import Environment, Module, Project
 from compiler.version import __version__
 
 VM_IMAGE = "ubuntu-latest"
@@ -126,7 +118,7 @@ class Values:
 # --- per module type ------------------------------------------------------------------------------
 
 
-def pipeline_for(project: ProjectContext, module: ModuleContext) -> PipelineSpec:
+def pipeline_for(project: Project, module: Module) -> PipelineSpec:
     builders = {
         "microservice": service_pipeline,
         "worker": service_pipeline,
@@ -136,20 +128,19 @@ def pipeline_for(project: ProjectContext, module: ModuleContext) -> PipelineSpec
     return builders[module.type](project, module)
 
 
-def _common(project: ProjectContext, module: ModuleContext) -> dict[str, Any]:
-    spec = project.model.spec
+def _common(project: Project, module: Module) -> dict[str, Any]:
     return {
-        "dotnetVersion": module.model.dotnet.version,
-        "coverageThreshold": module.model.tests.coverageThreshold,
-        "defaultBranch": spec.repositories.defaultBranch,
+        "dotnetVersion": module.dotnet_version,
+        "coverageThreshold": module.spec.tests.coverageThreshold,
+        "defaultBranch": project.default_branch,
         "vmImage": VM_IMAGE,
     }
 
 
-def library_pipeline(project: ProjectContext, module: ModuleContext) -> PipelineSpec:
+def library_pipeline(project: Project, module: Module) -> PipelineSpec:
     parameters = {
         **_common(project, module),
-        "packageFeed": project.model.spec.feed,
+        "packageFeed": project.feed,
         "versionPrefix": "1.0",
     }
     stages = (Stage("build", (), job="ci"), Stage("publish", ("build",), job="pack"))
@@ -165,17 +156,16 @@ def library_pipeline(project: ProjectContext, module: ModuleContext) -> Pipeline
     )
 
 
-def service_pipeline(project: ProjectContext, module: ModuleContext) -> PipelineSpec:
-    spec = project.model.spec
+def service_pipeline(project: Project, module: Module) -> PipelineSpec:
     environments = deploy_environments(project, module)
     parameters = {
         "module": module.name,
         **_common(project, module),
-        "registry": spec.registry,
-        "registryServiceConnection": spec.azureDevOps.serviceConnections.registry,
-        "imageRepository": image_repository(project.name, module.name),
+        "registry": project.registry,
+        "registryServiceConnection": project.registry_connection,
+        "imageRepository": module.image_repository,
         "dockerfile": "Dockerfile",
-        "gitopsBranch": spec.repositories.defaultBranch,
+        "gitopsBranch": project.default_branch,
         "shipspecPackage": SHIPSPEC_PACKAGE,
         "environments": environments,
     }
@@ -184,7 +174,7 @@ def service_pipeline(project: ProjectContext, module: ModuleContext) -> Pipeline
         Stage(e["stage"], tuple(e["dependsOn"]), e["name"], "promote", e["strategy"])
         for e in environments
     ]
-    gitops = _repository(project, Values.gitops_alias, gitops_repository(project.name))
+    gitops = _repository(project, Values.gitops_alias, project.gitops_repository)
     return PipelineSpec(
         module.repository,
         f"{module.name}-ci",
@@ -198,12 +188,12 @@ def service_pipeline(project: ProjectContext, module: ModuleContext) -> Pipeline
     )
 
 
-def deploy_environments(project: ProjectContext, module: ModuleContext) -> list[dict[str, Any]]:
+def deploy_environments(project: Project, module: Module) -> list[dict[str, Any]]:
     """One entry per environment in path order; each stage waits for the one before."""
     out: list[dict[str, Any]] = []
     previous = "image"
-    for environment in project.model.spec.environments:
-        stage = f"deploy_{_identifier(environment.name)}"
+    for environment in project.environments:
+        stage = f"deploy_{environment.identifier}"
         out.append(
             {
                 "name": environment.name,
@@ -211,8 +201,8 @@ def deploy_environments(project: ProjectContext, module: ModuleContext) -> list[
                 "dependsOn": [previous],
                 "displayName": f"Deploy to {environment.name}",
                 "jobDisplayName": _promote_title(module.name, environment),
-                "azureDevOpsEnvironment": azure_devops_environment(project.name, environment.name),
-                "variableGroup": variable_group(project.name, environment.name),
+                "azureDevOpsEnvironment": environment.azure_devops_environment,
+                "variableGroup": environment.variable_group,
                 "strategy": environment.strategy,
                 "canarySteps": ",".join(str(step) for step in environment.canary_steps),
             }
@@ -225,36 +215,27 @@ def _promote_title(module: str, environment: Environment) -> str:
     how = environment.strategy
     if environment.canary_steps:
         how += " " + " → ".join(f"{step}%" for step in environment.canary_steps)
-    approvals = environment.approvals
-    gate = f", {approvals.required} approval(s)" if approvals else ""
+    gate = environment.approvals.gate if environment.approvals else ""
     return f"Promote {module} to {environment.name} ({how}{gate})"
-
-
-def _identifier(name: str) -> str:
-    """Stage and job names allow letters, digits and underscores only."""
-    return name.replace("-", "_")
 
 
 # --- infrastructure -------------------------------------------------------------------------------
 
 
-def module_infra_pipeline(project: ProjectContext, module: ModuleContext) -> PipelineSpec:
+def module_infra_pipeline(project: Project, module: Module) -> PipelineSpec:
     return infra_pipeline(project, module.repository, module.name, module.key_path)
 
 
-def project_infra_pipeline(project: ProjectContext) -> PipelineSpec:
-    return infra_pipeline(project, infra_repository(project.name), "", "spec.environments")
+def project_infra_pipeline(project: Project) -> PipelineSpec:
+    return infra_pipeline(project, project.infra_repository, "", "spec.environments")
 
 
-def infra_pipeline(
-    project: ProjectContext, repository: str, module: str, key_path: str
-) -> PipelineSpec:
-    spec = project.model.spec
+def infra_pipeline(project: Project, repository: str, module: str, key_path: str) -> PipelineSpec:
     environments = infra_environments(project)
     parameters = {
-        "dotnetVersion": _newest_dotnet(project),
-        "defaultBranch": spec.repositories.defaultBranch,
-        "azureServiceConnection": spec.azureDevOps.serviceConnections.azure,
+        "dotnetVersion": project.dotnet_version,
+        "defaultBranch": project.default_branch,
+        "azureServiceConnection": project.azure_connection or None,
         "workingDirectory": ".",
         "pulumiVersion": "latest",
         "vmImage": VM_IMAGE,
@@ -274,19 +255,12 @@ def infra_pipeline(
     )
 
 
-def _newest_dotnet(project: ProjectContext) -> str:
-    """The Pulumi C# program targets the newest .NET channel the project's modules use."""
-    versions = [m.model.dotnet.version for m in project.modules if hasattr(m.model, "dotnet")]
-    return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")), default="8.0")
-
-
-def infra_environments(project: ProjectContext) -> list[dict[str, Any]]:
+def infra_environments(project: Project) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     previous: list[str] = []
-    for environment in project.model.spec.environments:
-        name = _identifier(environment.name)
-        approvals = environment.approvals
-        gate = f", {approvals.required} approval(s)" if approvals else ""
+    for environment in project.environments:
+        name = environment.identifier
+        gate = environment.approvals.gate if environment.approvals else ""
         out.append(
             {
                 "name": environment.name,
@@ -295,29 +269,27 @@ def infra_environments(project: ProjectContext) -> list[dict[str, Any]]:
                 "stage": f"up_{name}",
                 "dependsOn": previous,
                 "displayName": f"Pulumi up {environment.name}{gate}",
-                "azureDevOpsEnvironment": azure_devops_environment(project.name, environment.name),
-                "variableGroup": variable_group(project.name, environment.name),
+                "azureDevOpsEnvironment": environment.azure_devops_environment,
+                "variableGroup": environment.variable_group,
             }
         )
         previous = [f"up_{name}"]
     return out
 
 
-def _repository(project: ProjectContext, alias: str, name: str) -> dict[str, str]:
-    spec = project.model.spec
+def _repository(project: Project, alias: str, name: str) -> dict[str, str]:
     return {
         "repository": alias,
-        "name": f"{spec.azureDevOps.project}/{name}",
-        "ref": f"refs/heads/{spec.repositories.defaultBranch}",
+        "name": f"{project.devops_project}/{name}",
+        "ref": f"refs/heads/{project.default_branch}",
     }
 
 
-def templates_resource(project: ProjectContext, repository: str) -> dict[str, str]:
+def templates_resource(project: Project, repository: str) -> dict[str, str]:
     """The pipeline-templates repository, pinned to the tag the spec chooses."""
-    spec = project.model.spec
-    tag = spec.pipelines.templatesRef or f"v{__version__}"
+    tag = project.templates_ref or f"v{__version__}"
     return {
         "repository": TEMPLATES_ALIAS,
-        "name": f"{spec.azureDevOps.project}/{repository}",
+        "name": f"{project.devops_project}/{repository}",
         "ref": f"refs/tags/{tag}",
     }

@@ -18,13 +18,12 @@ recompile never resets a promoted digest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from compiler.ir import OutputFile, Ownership
-from compiler.plan.context import ProjectContext
 from compiler.plan.naming import gitops_repository
-from compiler.spec.models import Environment
+from compiler.resolve.model import Environment, Project
 from compiler.targets import gitops_objects as objects
 from compiler.targets import kubernetes_values as kv
 from compiler.targets import kustomize as k
@@ -38,30 +37,26 @@ KEY_GITOPS = "spec.gitops"
 class GitOpsRepository:
     name = "gitops"
 
-    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
+    def files(self, project: Project) -> Iterator[OutputFile]:
         workloads = list(kv.workloads(project))
         if not workloads:
             return
         layout = Layout(project, workloads)
         yield layout.readme()
         yield from layout.engine_files()
-        if project.model.spec.gitops.manifests == "helm":
+        if project.manifests == "helm":
             yield from layout.helm_files()
         else:
             yield from layout.kustomize_files()
-
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
-        return iter(())
 
 
 class Layout:
     """The files of one project's GitOps repository."""
 
-    def __init__(self, project: ProjectContext, workloads: list[kv.Workload]) -> None:
+    def __init__(self, project: Project, workloads: list[kv.Workload]) -> None:
         self.project = project
         self.workloads = workloads
         self.root = gitops_repository(project.name)
-        self.gitops = project.model.spec.gitops
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -81,10 +76,6 @@ class Layout:
         context = {"documents": [lines(doc) for doc in docs]}
         return self._file(path, f"{family}/documents.yaml.j2", context, key_path)
 
-    def _environment_key(self, environment: Environment) -> str:
-        index = list(kv.environments(self.project)).index(environment)
-        return f"spec.environments[{index}]"
-
     # --- README and engine ----------------------------------------------------------------------
 
     def readme(self) -> OutputFile:
@@ -92,50 +83,48 @@ class Layout:
             "project": self.project.name,
             "tenant": self.project.tenant,
             "repository": self.root,
-            "engine": self.gitops.engine,
-            "manifests": self.gitops.manifests,
+            "engine": self.project.engine,
+            "manifests": self.project.manifests,
             "environments": [
                 {
                     "name": env.name,
-                    "namespace": kv.namespace(self.project, env),
-                    "cluster": env.cluster or "",
+                    "namespace": env.namespace,
+                    "cluster": env.cluster,
                     "strategy": env.strategy,
                     "steps": list(env.canary_steps),
                 }
-                for env in kv.environments(self.project)
+                for env in self.project.environments
             ],
             "modules": [w.name for w in self.workloads],
-            "image_file": kv.image_file(self.gitops.manifests, "<env>", "<module>"),
+            "image_file": kv.image_file(self.project.manifests, "<env>", "<module>"),
         }
         return self._file("README.md", f"{FAMILY}/README.md.j2", context, KEY_GITOPS)
 
     def engine_files(self) -> Iterator[OutputFile]:
-        if self.gitops.engine == "argocd":
+        if self.project.engine == "argocd":
             yield self.document(
                 "argocd/appproject.yaml",
                 [objects.app_project(self.project, self.workloads)],
                 KEY_GITOPS,
             )
-            for env in kv.environments(self.project):
+            for env in self.project.environments:
                 for name, app in objects.argocd_applications(self.project, self.workloads, env):
-                    yield self.document(
-                        f"argocd/applications/{name}.yaml", [app], self._environment_key(env)
-                    )
+                    yield self.document(f"argocd/applications/{name}.yaml", [app], env.key_path)
             return
         yield self.document(
             "flux/source.yaml", [objects.flux_gitops_source(self.project)], KEY_GITOPS
         )
-        for env in kv.environments(self.project):
+        for env in self.project.environments:
             docs = [
                 objects.namespace(self.project, env),
                 objects.flux_kustomization(self.project, env),
             ]
-            yield self.document(f"flux/{env.name}.yaml", docs, self._environment_key(env))
+            yield self.document(f"flux/{env.name}.yaml", docs, env.key_path)
 
     # --- helm layout -----------------------------------------------------------------------------
 
     def helm_files(self) -> Iterator[OutputFile]:
-        for env in kv.environments(self.project):
+        for env in self.project.environments:
             for workload in self.workloads:
                 folder = kv.environment_folder(env.name, workload.name)
                 key = workload.module.key_path
@@ -151,18 +140,18 @@ class Layout:
                     f"{key}.name",
                     Ownership.SCAFFOLD,
                 )
-                if self.gitops.engine == "flux":
+                if self.project.engine == "flux":
                     docs = [
                         objects.flux_chart_source(self.project, workload),
                         objects.helm_release(workload),
                     ]
                     yield self.document(f"{folder}/helmrelease.yaml", docs, key)
-            if self.gitops.engine == "flux":
+            if self.project.engine == "flux":
                 config = objects.flux_environment_kustomization(self.project, self.workloads, env)
                 yield self.document(
                     f"environments/{env.name}/kustomization.yaml",
                     [config],
-                    self._environment_key(env),
+                    env.key_path,
                 )
 
     # --- kustomize layout ------------------------------------------------------------------------
@@ -170,13 +159,13 @@ class Layout:
     def kustomize_files(self) -> Iterator[OutputFile]:
         for workload in self.workloads:
             yield from self._base(workload)
-        for env in kv.environments(self.project):
+        for env in self.project.environments:
             modules = [w.name for w in self.workloads]
             config = objects.kustomization(resources=modules)
             yield self.document(
                 f"overlays/{env.name}/kustomization.yaml",
                 [config],
-                self._environment_key(env),
+                env.key_path,
                 KUSTOMIZE,
             )
             for workload in self.workloads:

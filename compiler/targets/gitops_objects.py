@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.plan.context import ProjectContext
 from compiler.plan.naming import gitops_repository
-from compiler.spec.models import Environment
+from compiler.resolve.model import Environment, Project
 from compiler.targets import kubernetes_values as kv
 from compiler.targets import kustomize as k
 
@@ -37,30 +36,30 @@ NAMESPACED_KINDS = (
 SYNC_INTERVAL = "5m"
 
 
-def _labels(project: ProjectContext, environment: Environment | None = None) -> dict[str, str]:
+def _labels(project: Project, environment: Environment | None = None) -> dict[str, str]:
     labels = {"app.kubernetes.io/part-of": project.name, "shipspec/tenant": project.tenant}
     if environment is not None:
         labels["shipspec/environment"] = environment.name
     return labels
 
 
-def _branch(project: ProjectContext) -> str:
-    return project.model.spec.repositories.defaultBranch
+def _branch(project: Project) -> str:
+    return project.default_branch
 
 
-def namespace(project: ProjectContext, environment: Environment) -> Obj:
+def namespace(project: Project, environment: Environment) -> Obj:
     """The environment's namespace, enforcing the `restricted` Pod Security Standard."""
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
         "metadata": {
-            "name": kv.namespace(project, environment),
+            "name": environment.namespace,
             "labels": _namespace_labels(project, environment),
         },
     }
 
 
-def _namespace_labels(project: ProjectContext, environment: Environment) -> dict[str, str]:
+def _namespace_labels(project: Project, environment: Environment) -> dict[str, str]:
     return {
         **_labels(project, environment),
         "pod-security.kubernetes.io/enforce": "restricted",
@@ -71,13 +70,11 @@ def _namespace_labels(project: ProjectContext, environment: Environment) -> dict
 # --- Argo CD ---------------------------------------------------------------------------------------
 
 
-def app_project(project: ProjectContext, workloads: list[kv.Workload]) -> Obj:
+def app_project(project: Project, workloads: list[kv.Workload]) -> Obj:
     repositories = sorted(
-        {kv.gitops_url(project)} | {kv.git_url(project, w.module.repository) for w in workloads}
+        {kv.gitops_url(project)} | {project.git_url(w.module.repository) for w in workloads}
     )
-    destinations = sorted(
-        {(env.cluster or "", kv.namespace(project, env)) for env in kv.environments(project)}
-    )
+    destinations = sorted({(env.cluster, env.namespace) for env in project.environments})
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AppProject",
@@ -100,7 +97,7 @@ def app_project(project: ProjectContext, workloads: list[kv.Workload]) -> Obj:
     }
 
 
-def _sync_policy(project: ProjectContext, environment: Environment) -> Obj:
+def _sync_policy(project: Project, environment: Environment) -> Obj:
     return {
         "automated": {"prune": True, "selfHeal": True},
         "syncOptions": ["CreateNamespace=true", "PrunePropagationPolicy=foreground"],
@@ -109,7 +106,7 @@ def _sync_policy(project: ProjectContext, environment: Environment) -> Obj:
     }
 
 
-def _application(project: ProjectContext, environment: Environment, name: str, source: Obj) -> Obj:
+def _application(project: Project, environment: Environment, name: str, source: Obj) -> Obj:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -123,8 +120,8 @@ def _application(project: ProjectContext, environment: Environment, name: str, s
             "project": kv.app_project(project),
             **source,
             "destination": {
-                "name": environment.cluster or "",
-                "namespace": kv.namespace(project, environment),
+                "name": environment.cluster,
+                "namespace": environment.namespace,
             },
             "syncPolicy": _sync_policy(project, environment),
             "revisionHistoryLimit": 10,
@@ -133,12 +130,12 @@ def _application(project: ProjectContext, environment: Environment, name: str, s
 
 
 def argocd_applications(
-    project: ProjectContext, workloads: list[kv.Workload], environment: Environment
+    project: Project, workloads: list[kv.Workload], environment: Environment
 ) -> list[tuple[str, Obj]]:
     """Helm: one Application per module (chart from its repository, values from here).
     Kustomize: one Application per environment (its overlay)."""
     branch = _branch(project)
-    if project.model.spec.gitops.manifests == "kustomize":
+    if project.manifests == "kustomize":
         name = kv.application_name(project, environment.name)
         source = {
             "repoURL": kv.gitops_url(project),
@@ -151,7 +148,7 @@ def argocd_applications(
         name = kv.application_name(project, environment.name, workload.name)
         folder = kv.environment_folder(environment.name, workload.name)
         chart = {
-            "repoURL": kv.git_url(project, workload.module.repository),
+            "repoURL": project.git_url(workload.module.repository),
             "targetRevision": branch,
             "path": kv.chart_path(workload.name),
             "helm": {
@@ -170,7 +167,7 @@ def argocd_applications(
 # --- Flux ------------------------------------------------------------------------------------------
 
 
-def _flux_source_name(project: ProjectContext) -> str:
+def _flux_source_name(project: Project) -> str:
     return f"{project.tenant}-{gitops_repository(project.name)}"
 
 
@@ -194,7 +191,7 @@ def _git_repository(
     }
 
 
-def flux_gitops_source(project: ProjectContext) -> Obj:
+def flux_gitops_source(project: Project) -> Obj:
     """The GitOps repository itself; `<name>-auth` holds the Azure DevOps credentials (a reference)."""
     return _git_repository(
         _flux_source_name(project),
@@ -205,8 +202,8 @@ def flux_gitops_source(project: ProjectContext) -> Obj:
     )
 
 
-def flux_kustomization(project: ProjectContext, environment: Environment) -> Obj:
-    layout = "overlays" if project.model.spec.gitops.manifests == "kustomize" else "environments"
+def flux_kustomization(project: Project, environment: Environment) -> Obj:
+    layout = "overlays" if project.manifests == "kustomize" else "environments"
     return {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -221,15 +218,15 @@ def flux_kustomization(project: ProjectContext, environment: Environment) -> Obj
             "prune": True,
             "wait": True,
             "timeout": "10m",
-            "targetNamespace": kv.namespace(project, environment),
+            "targetNamespace": environment.namespace,
             "sourceRef": {"kind": "GitRepository", "name": _flux_source_name(project)},
         },
     }
 
 
-def flux_chart_source(project: ProjectContext, workload: kv.Workload) -> Obj:
+def flux_chart_source(project: Project, workload: kv.Workload) -> Obj:
     """The module repository, where the chart lives (namespaced into the environment by Flux)."""
-    url = kv.git_url(project, workload.module.repository)
+    url = project.git_url(workload.module.repository)
     return _git_repository(workload.name, None, url, _branch(project), _labels(project))
 
 
@@ -264,7 +261,7 @@ def helm_release(workload: kv.Workload) -> Obj:
 
 
 def flux_environment_kustomization(
-    project: ProjectContext, workloads: list[kv.Workload], environment: Environment
+    project: Project, workloads: list[kv.Workload], environment: Environment
 ) -> Obj:
     """`environments/<env>/kustomization.yaml`: HelmReleases plus their values as ConfigMaps."""
     resources = []
@@ -283,7 +280,7 @@ def flux_environment_kustomization(
         )
     return {
         **kustomization(resources=resources),
-        "namespace": kv.namespace(project, environment),
+        "namespace": environment.namespace,
         "configMapGenerator": generators,
         "generatorOptions": {
             "disableNameSuffixHash": True,
@@ -333,7 +330,7 @@ def overlay(workload: kv.Workload, environment: Environment) -> Overlay:
     for patch in patches:
         result.files[f"patch-{patch['kind'].lower()}.yaml"] = [patch]
     config = kustomization(
-        namespace=kv.namespace(workload.project, environment),
+        namespace=environment.namespace,
         resources=resources + [name for name in result.files if not name.startswith("patch-")],
         components=["image"],
     )

@@ -9,11 +9,11 @@ A spec value can therefore never be evaluated as a Helm template.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from compiler.ir import OutputFile
-from compiler.plan.context import ProjectContext
+from compiler.resolve.model import Project
 from compiler.targets import kubernetes_values as kv
 from compiler.targets.helm_schema import values_schema
 from compiler.targets.yaml_lines import lines
@@ -60,12 +60,9 @@ VALUES_COMMENTS = {
 class HelmCharts:
     name = "helm"
 
-    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
+    def files(self, project: Project) -> Iterator[OutputFile]:
         for workload in kv.workloads(project):
             yield from chart_files(workload)
-
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
-        return iter(())
 
 
 def chart_files(workload: kv.Workload) -> Iterator[OutputFile]:

@@ -17,10 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.plan import naming
-from compiler.plan.context import ModuleContext, ProjectContext
-from compiler.plan.naming import environment_namespace, gitops_repository, image_repository
-from compiler.spec.models import Environment, Microservice, Worker
+from compiler.resolve.model import Environment, Module, Project
+from compiler.spec.models import Microservice, Worker
 from compiler.version import __version__
 
 APP_UID = 1654
@@ -43,16 +41,6 @@ DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
 
 
 # --- names ------------------------------------------------------------------------------------------
-
-
-def git_url(project: ProjectContext, repository: str) -> str:
-    """The HTTPS clone URL of a repository in the project's Azure DevOps project.
-
-    Argo CD and Flux clone the chart (module repository) and the desired state
-    (GitOps repository) from here.
-    """
-    devops = project.model.spec.azureDevOps
-    return naming.git_url(devops.organization, devops.project, repository)
 
 
 def chart_path(module: str) -> str:
@@ -84,24 +72,23 @@ def image_file(manifests: str, environment: str, module: str) -> str:
     return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
 
 
-def app_project(project: ProjectContext) -> str:
+def app_project(project: Project) -> str:
     """The Argo CD AppProject of a project; tenant-qualified because Argo CD is shared."""
     return f"{project.tenant}-{project.name}"
 
 
-def application_name(project: ProjectContext, environment: str, module: str | None = None) -> str:
+def application_name(project: Project, environment: str, module: str | None = None) -> str:
     base = f"{project.tenant}-{project.name}-{environment}"
     return f"{base}-{module}" if module else base
 
 
-def ingress_host(host: str, environment: Environment, last: bool) -> str:
+def ingress_host(host: str, environment: str, last: bool) -> str:
     """The last environment serves the spec's host; earlier ones a sub-domain named after them.
 
-    >>> from compiler.spec.models import Environment
-    >>> ingress_host("pay.contoso.com", Environment(name="dev"), last=False)
+    >>> ingress_host("pay.contoso.com", "dev", last=False)
     'dev.pay.contoso.com'
     """
-    return host if last else f"{environment.name}.{host}"
+    return host if last else f"{environment}.{host}"
 
 
 # --- the values of one module -----------------------------------------------------------------------
@@ -111,12 +98,12 @@ def ingress_host(host: str, environment: Environment, last: bool) -> str:
 class Workload:
     """A microservice or worker as Kubernetes sees it."""
 
-    project: ProjectContext
-    module: ModuleContext
+    project: Project
+    module: Module
 
     @property
     def model(self) -> Microservice | Worker:
-        model = self.module.model
+        model = self.module.spec
         assert isinstance(model, Microservice | Worker)
         return model
 
@@ -134,26 +121,21 @@ class Workload:
 
     @property
     def image(self) -> str:
-        registry = self.project.model.spec.registry
-        return f"{registry}/{image_repository(self.project.name, self.name)}"
+        return self.module.image
 
     @property
     def has_service(self) -> bool:
         return self.module.type == "microservice"
 
     def replicas(self, environment: str | None = None) -> int:
-        replicas = self.model.deploy.replicas
-        return replicas.default if environment is None else replicas.for_environment(environment)
+        if environment is None:
+            return int(self.model.deploy.replicas.default)
+        return self.module.replicas[environment]
 
 
-def workloads(project: ProjectContext) -> Iterator[Workload]:
-    for module in project.modules:
-        if module.runs_container:
-            yield Workload(project, module)
-
-
-def environments(project: ProjectContext) -> tuple[Environment, ...]:
-    return tuple(project.model.spec.environments)
+def workloads(project: Project) -> Iterator[Workload]:
+    for module in project.workloads:
+        yield Workload(project, module)
 
 
 def config_data(workload: Workload) -> dict[str, str]:
@@ -193,7 +175,7 @@ _GO_JSON_ESCAPES = {
 
 def secret_vaults(workload: Workload) -> list[dict[str, Any]]:
     """Secret references grouped by Key Vault: each vault becomes one SecretProviderClass."""
-    default = workload.project.model.spec.keyVault
+    default = workload.project.key_vault or None
     vaults: dict[str, list[dict[str, str]]] = {}
     for secret in workload.model.secrets:
         vault = secret.vault or default
@@ -279,10 +261,9 @@ def strategy_values(environment: Environment | None) -> dict[str, Any]:
 def environment_values(workload: Workload, environment: Environment) -> dict[str, Any]:
     """What one environment sets over the chart's defaults (its values file in the GitOps repo)."""
     defaults = chart_values(workload)
-    last = environment.name == environments(workload.project)[-1].name
     ingress = dict(defaults["ingress"])
     if ingress["enabled"]:
-        ingress["host"] = ingress_host(ingress["host"], environment, last)
+        ingress["host"] = ingress_host(ingress["host"], environment.name, environment.is_last)
     return {
         "replicaCount": workload.replicas(environment.name),
         "strategy": strategy_values(environment),
@@ -301,12 +282,8 @@ def merged_values(workload: Workload, environment: Environment | None) -> dict[s
     return values
 
 
-def namespace(project: ProjectContext, environment: Environment) -> str:
-    return environment_namespace(project.name, environment.name)
-
-
-def gitops_url(project: ProjectContext) -> str:
-    return git_url(project, gitops_repository(project.name))
+def gitops_url(project: Project) -> str:
+    return project.git_url(project.gitops_repository)
 
 
 def chart_version() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.spec.models import Environment
+from compiler.resolve.model import Environment
 from compiler.targets import kubernetes_values as kv
 
 MANAGED_BY = "kustomize"

@@ -11,13 +11,13 @@ All values are computed in :mod:`compiler.targets.pulumi_plan`; templates print.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from compiler.ir import OutputFile
-from compiler.plan.context import ProjectContext
-from compiler.plan.naming import infra_repository, sdk_version
-from compiler.targets.pulumi_plan import has_infrastructure, infra_plan
+from compiler.plan.naming import sdk_version
+from compiler.resolve.model import Project
+from compiler.targets.pulumi_plan import infra_plan
 from compiler.targets.pulumi_sizing import sizing_context, sizing_summary
 
 FAMILY = "pulumi"
@@ -26,16 +26,13 @@ FAMILY = "pulumi"
 class PulumiStacks:
     name = "pulumi"
 
-    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
-        if not has_infrastructure(project):
+    def files(self, project: Project) -> Iterator[OutputFile]:
+        if not project.has_infrastructure:
             return iter(())
         return infra_files(project)
 
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
-        return iter(())
 
-
-def infra_files(project: ProjectContext) -> Iterator[OutputFile]:
+def infra_files(project: Project) -> Iterator[OutputFile]:
     plan = infra_plan(project)
     context = {
         **plan,
@@ -43,7 +40,7 @@ def infra_files(project: ProjectContext) -> Iterator[OutputFile]:
         "sizing": sizing_context(),
         "sizing_summary": sizing_summary(),
     }
-    root = infra_repository(project.name)
+    root = project.infra_repository
 
     def managed(
         path: str, template: str, key_path: str, extra: dict[str, Any] | None = None

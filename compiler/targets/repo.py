@@ -8,20 +8,12 @@ repository and then owned by the team.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from compiler.ir import OutputFile, Ownership
-from compiler.plan.context import ModuleContext, ProjectContext
-from compiler.plan.naming import (
-    feed_key,
-    feed_url,
-    git_url,
-    image_repository,
-    sdk_version,
-    stable_guid,
-)
-from compiler.spec.models import Microservice, Worker
+from compiler.plan.naming import feed_key, feed_url, sdk_version, stable_guid
+from compiler.resolve.model import Environment, Module, Project
 
 FAMILY = "repo"
 
@@ -36,15 +28,12 @@ APP_UID = 1654
 class RepositoryLayout:
     name = "repo"
 
-    def files(self, project: ProjectContext) -> Iterator[OutputFile]:
+    def files(self, project: Project) -> Iterator[OutputFile]:
         for module in project.modules:
             yield from module_files(project, module)
 
-    def tenant_files(self, tenant: str, projects: Sequence[ProjectContext]) -> Iterator[OutputFile]:
-        return iter(())
 
-
-def module_files(project: ProjectContext, module: ModuleContext) -> Iterator[OutputFile]:
+def module_files(project: Project, module: Module) -> Iterator[OutputFile]:
     context = module_context(project, module)
     root, key = module.repository, module.key_path
 
@@ -71,7 +60,7 @@ def module_files(project: ProjectContext, module: ModuleContext) -> Iterator[Out
         yield managed(".dockerignore", "dockerignore.j2", f"{key}.container")
 
 
-def dotnet_scaffold(module: ModuleContext, scaffold: Any) -> Iterator[OutputFile]:
+def dotnet_scaffold(module: Module, scaffold: Any) -> Iterator[OutputFile]:
     name = module.dotnet_name
     kind = {"microservice": "web", "worker": "worker", "library": "library"}[module.type]
     yield scaffold(f"{name}.sln", "scaffold/solution.sln.j2")
@@ -89,101 +78,76 @@ def dotnet_scaffold(module: ModuleContext, scaffold: Any) -> Iterator[OutputFile
 # --- contexts --------------------------------------------------------------------------------------
 
 
-def module_context(project: ProjectContext, module: ModuleContext) -> dict[str, Any]:
+def module_context(project: Project, module: Module) -> dict[str, Any]:
     """Every value the repository templates use, ready to print."""
-    spec = project.model.spec
     return {
         "tenant": project.tenant,
         "project": project.name,
         "module": _module_values(project, module),
-        "azure_devops": {
-            "organization": spec.azureDevOps.organization,
-            "project": spec.azureDevOps.project,
-        },
-        "environments": [_environment_values(project, module, e) for e in spec.environments],
+        "azure_devops": {"organization": project.organization, "project": project.devops_project},
+        "environments": [_environment_values(module, e) for e in project.environments],
         "repository": _repository_values(project, module),
         "feed": _feed_values(project),
         "owners": _owners(project, module),
-        "container": _container_values(project, module),
+        "container": _container_values(module),
         "solution": _solution_values(module),
     }
 
 
-def _module_values(project: ProjectContext, module: ModuleContext) -> dict[str, Any]:
-    model = module.model
-    dotnet = getattr(model, "dotnet", None)
+def _module_values(project: Project, module: Module) -> dict[str, Any]:
+    version = module.dotnet_version
     return {
         "name": module.name,
         "type": module.type,
         "repository": module.repository,
         "dotnet_name": module.dotnet_name,
-        "dotnet_version": dotnet.version if dotnet else "",
-        "sdk_version": sdk_version(dotnet.version) if dotnet else "",
-        "package_id": model.package.id if module.type == "library" else "",
-        "depends_on": list(model.dependencies),
-        "stores": [{"name": s.name, "kind": s.kind} for s in model.owned_stores],
-        "secrets": [{"env": s.env, "secret": s.secret} for s in model.secret_refs],
+        "dotnet_version": version,
+        "sdk_version": sdk_version(version) if version else "",
+        "package_id": module.spec.package.id if module.type == "library" else "",
+        "depends_on": list(module.depends_on),
+        "stores": [{"name": s.name, "kind": s.kind} for s in module.stores_owned],
+        "secrets": [{"env": s.env, "secret": s.secret} for s in module.secrets],
         "is_dotnet": module.is_dotnet,
-        "git_url": git_url(
-            project.model.spec.azureDevOps.organization,
-            project.model.spec.azureDevOps.project,
-            module.repository,
-        ),
+        "git_url": module.git_url,
         "spec_file": project.source.file,
     }
 
 
-def _environment_values(
-    project: ProjectContext, module: ModuleContext, environment: Any
-) -> dict[str, Any]:
-    model = module.model
-    replicas = (
-        model.deploy.replicas.for_environment(environment.name) if module.runs_container else None
-    )
+def _environment_values(module: Module, environment: Environment) -> dict[str, Any]:
     approvals = environment.approvals
     return {
         "name": environment.name,
-        "cluster": environment.cluster or "",
-        "region": environment.region or "",
+        "cluster": environment.cluster,
+        "region": environment.region,
         "strategy": environment.strategy,
-        "replicas": replicas,
+        "replicas": module.replicas.get(environment.name),
         "approvals": list(approvals.approvers) if approvals else [],
         "required": approvals.required if approvals else 0,
     }
 
 
-def _repository_values(project: ProjectContext, module: ModuleContext) -> dict[str, Any]:
-    repositories = project.model.spec.repositories
-    policies = repositories.policies
+def _repository_values(project: Project, module: Module) -> dict[str, Any]:
     return {
         "apiVersion": "shipspec/v1",
-        "organization": project.model.spec.azureDevOps.organization,
-        "project": project.model.spec.azureDevOps.project,
+        "organization": project.organization,
+        "project": project.devops_project,
         "name": module.repository,
         "module": module.name,
-        "defaultBranch": repositories.defaultBranch,
-        "policies": {
-            "minimumReviewers": policies.minimumReviewers,
-            "buildValidation": policies.buildValidation,
-            "commentResolution": policies.commentResolution,
-        },
+        "defaultBranch": project.default_branch,
+        "policies": dict(project.policies),
     }
 
 
-def _feed_values(project: ProjectContext) -> dict[str, str]:
-    feed = project.model.spec.feed
-    if feed is None:
+def _feed_values(project: Project) -> dict[str, str]:
+    if not project.feed:
         return {"key": "", "url": ""}
-    return {
-        "key": feed_key(feed),
-        "url": feed_url(project.model.spec.azureDevOps.organization, feed),
-    }
+    return {"key": feed_key(project.feed), "url": feed_url(project.organization, project.feed)}
 
 
-def _owners(project: ProjectContext, module: ModuleContext) -> list[str]:
-    if module.model.owners:
-        return [_codeowner(owner) for owner in module.model.owners]
-    last = project.model.spec.environments[-1].approvals
+def _owners(project: Project, module: Module) -> list[str]:
+    if module.spec.owners:
+        return [_codeowner(owner) for owner in module.spec.owners]
+    last = project.last.approvals
     return [_codeowner(owner) for owner in last.approvers] if last else []
 
 
@@ -192,24 +156,23 @@ def _codeowner(owner: str) -> str:
     return owner.replace("\\", "\\\\").replace(" ", "\\ ")
 
 
-def _container_values(project: ProjectContext, module: ModuleContext) -> dict[str, Any]:
-    model = module.model
-    if not isinstance(model, Microservice | Worker):
+def _container_values(module: Module) -> dict[str, Any]:
+    if not module.runs_container:
         return {}
     sdk, runtime = DOCKER_IMAGES[module.type]
-    port = model.container.port
+    container = module.spec.container
     return {
-        "sdk_image": f"{sdk}:{model.dotnet.version}",
-        "runtime_image": f"{runtime}:{model.dotnet.version}",
-        "port": port,
-        "liveness": model.container.health.liveness,
-        "readiness": model.container.health.readiness,
+        "sdk_image": f"{sdk}:{module.dotnet_version}",
+        "runtime_image": f"{runtime}:{module.dotnet_version}",
+        "port": container.port,
+        "liveness": container.health.liveness,
+        "readiness": container.health.readiness,
         "user": APP_UID,
-        "image": f"{project.model.spec.registry}/{image_repository(project.name, module.name)}",
+        "image": module.image,
     }
 
 
-def _solution_values(module: ModuleContext) -> dict[str, str]:
+def _solution_values(module: Module) -> dict[str, str]:
     name = module.dotnet_name
     return {
         "src_guid": stable_guid(module.repository, "src", name),

@@ -8,10 +8,11 @@ from pathlib import Path
 import yaml
 
 from compiler.emit import emit
-from compiler.pipeline import load_spec, render_plan
+from compiler.pipeline import resolve_specs
 from compiler.plan.build import plan
 from compiler.targets.gitops import GitOpsRepository
 from compiler.targets.helm import HelmCharts
+from compiler.workers import render_plan
 from tests.conftest import SPECS
 
 
@@ -34,7 +35,7 @@ KUBERNETES_TARGETS = {"helm": HelmCharts(), "gitops": GitOpsRepository()}
 
 def compile_platform(root: Path) -> Path:
     """Compile the platform's specs with the Kubernetes targets into `root/generated`."""
-    spec = load_spec([root / "specs"], base=root)
+    spec = resolve_specs([root / "specs"], base=root)
     outputs = render_plan(plan(spec, KUBERNETES_TARGETS))
     emit(outputs, root / "generated")
     return root / "generated"

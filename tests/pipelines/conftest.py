@@ -12,22 +12,21 @@ from pathlib import Path
 import pytest
 
 from compiler.ir import Plan
-from compiler.pipeline import load_spec
+from compiler.pipeline import resolve_specs
 from compiler.plan.build import plan
-from compiler.plan.context import ProjectContext
 from compiler.render import render_file
-from compiler.spec.validate import Spec
+from compiler.resolve import Estate, Project
 from compiler.targets.azure_pipelines import AzurePipelines
 from tests.conftest import ROOT, SPECS
 
 TARGETS = {"azure-pipelines": AzurePipelines()}
 
 
-def load(specs: Path = SPECS) -> Spec:
-    return load_spec([specs], base=ROOT)
+def load(specs: Path = SPECS) -> Estate:
+    return resolve_specs([specs], base=ROOT)
 
 
-def plan_pipelines(spec: Spec) -> Plan:
+def plan_pipelines(spec: Estate) -> Plan:
     return plan(spec, TARGETS)
 
 
@@ -49,12 +48,12 @@ def write_tree(files: Mapping[str, bytes], root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_spec() -> Spec:
+def example_spec() -> Estate:
     return load()
 
 
 @pytest.fixture(scope="session")
-def example_tree(example_spec: Spec) -> dict[str, bytes]:
+def example_tree(example_spec: Estate) -> dict[str, bytes]:
     return render_tree(plan_pipelines(example_spec))
 
 
@@ -63,7 +62,7 @@ def generated(example_tree: dict[str, bytes], tmp_path_factory: pytest.TempPathF
     return write_tree(example_tree, tmp_path_factory.mktemp("pipelines") / "generated")
 
 
-def project_context(spec: Spec, tenant: str, name: str) -> ProjectContext:
-    source = spec.find_project(tenant, name)
-    assert source is not None
-    return ProjectContext.of(source)
+def project_context(spec: Estate, tenant: str, name: str) -> Project:
+    project = spec.find(tenant, name)
+    assert project is not None
+    return project

@@ -52,7 +52,7 @@ def test_plan_stage_graphs_are_sound(example_spec: Spec) -> None:
 
 def test_deployment_stages_follow_the_environment_path(example_spec: Spec) -> None:
     for project, pipeline in all_pipelines(example_spec):
-        path = [e.name for e in project.model.spec.environments]  # type: ignore[attr-defined]
+        path = [e.name for e in project.environments]  # type: ignore[attr-defined]
         for job in ("promote", "apply", "preview"):
             seen = [s.environment for s in pipeline.stages if s.job == job]
             assert seen in ([], path), f"{pipeline.repository}: {job} stages {seen}"
@@ -63,7 +63,7 @@ def test_deployment_stages_follow_the_environment_path(example_spec: Spec) -> No
 
 def test_inline_pipelines_expand_to_the_planned_stages(example_spec: Spec, example_tree) -> None:  # type: ignore[no-untyped-def]
     for project, pipeline in all_pipelines(example_spec):
-        if project.model.spec.pipelines.mode != "inline":  # type: ignore[attr-defined]
+        if project.pipelines_mode != "inline":  # type: ignore[attr-defined]
             continue
         path = f"{project.tenant}/{project.name}/{pipeline.repository}/azure-pipelines.yml"  # type: ignore[attr-defined]
         document = yaml.safe_load(example_tree[path])
@@ -76,7 +76,7 @@ def test_templates_mode_pipelines_pass_the_planned_environment_stages(
     example_spec: Spec, example_tree
 ) -> None:  # type: ignore[no-untyped-def]
     for project, pipeline in all_pipelines(example_spec):
-        if project.model.spec.pipelines.mode != "templates":  # type: ignore[attr-defined]
+        if project.pipelines_mode != "templates":  # type: ignore[attr-defined]
             continue
         path = f"{project.tenant}/{project.name}/{pipeline.repository}/azure-pipelines.yml"  # type: ignore[attr-defined]
         extends = yaml.safe_load(example_tree[path])["extends"]

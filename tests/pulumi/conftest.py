@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from compiler.ir import Plan
-from compiler.pipeline import load_spec, render_plan
+from compiler.pipeline import resolve_specs
 from compiler.plan.build import plan
 from compiler.targets.pulumi import PulumiStacks
+from compiler.workers import render_plan
 from tests.conftest import CASES, SPECS
 
 ROOT = SPECS.parent
@@ -23,7 +24,7 @@ SPEC_SOURCES = [SPECS, *sorted(p for p in (CASES / "valid").iterdir() if p.is_di
 
 
 def plan_pulumi(paths: list[Path]) -> Plan:
-    return plan(load_spec(paths, base=ROOT), {"pulumi": PulumiStacks()})
+    return plan(resolve_specs(paths, base=ROOT), {"pulumi": PulumiStacks()})
 
 
 def write_tree(planned: Plan, root: Path) -> Path:

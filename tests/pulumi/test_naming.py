@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from compiler.errors import PlanError
+from compiler.errors import SpecError
 from compiler.ir import Plan
-from compiler.targets import azure_names as names
-from compiler.targets.pulumi_plan import camel, csharp_identifier, stack_output
+from compiler.resolve import azure_names as names
+from compiler.resolve.identifiers import camel, csharp_identifier, stack_output
 from tests.pulumi.conftest import MINIMAL_SPEC, plan_pulumi
 
 VALID_AND_INVALID = {
@@ -160,7 +160,7 @@ def test_store_names_follow_the_documented_shapes() -> None:
 
 
 def _errors(path: Path) -> list[str]:
-    with pytest.raises(PlanError) as raised:
+    with pytest.raises(SpecError) as raised:
         plan_pulumi([path])
     return [
         f"{d.span.line}:{d.span.column} {d.path}: {d.message}" for d in raised.value.diagnostics
@@ -193,7 +193,7 @@ def test_a_store_name_that_makes_an_impossible_azure_name_is_a_located_error(
 
 
 def test_error_hint_names_the_room_the_store_name_has(spec_file: Callable[[str], Path]) -> None:
-    with pytest.raises(PlanError) as raised:
+    with pytest.raises(SpecError) as raised:
         plan_pulumi([spec_file("- {name: orders-archive-long-name, kind: blob}\n")])
     (diagnostic,) = raised.value.diagnostics
     assert "at most 16 characters" in diagnostic.hint
