@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "events": ("compiler.cli.state.operations", "events_group"),
     "infra": ("compiler.cli.state.operations", "infra_group"),
     "state": ("compiler.cli.state.operations", "state_group"),
+    "serve": ("compiler.cli.serve", "serve_command"),
+    "track": ("compiler.cli.track", "track_command"),
 }
 
 

@@ -30,6 +30,14 @@ from compiler.state.models.source import (
     PullRequest,
     Repository,
 )
+from compiler.state.models.tracking import (
+    ObservedApproval,
+    ObservedDeployment,
+    ObservedHealth,
+    RunLink,
+    TrackingDelivery,
+    TrackingRoute,
+)
 
 __all__ = [
     "Base",
@@ -48,6 +56,9 @@ __all__ = [
     "Identified",
     "ImageTag",
     "InfrastructurePlan",
+    "ObservedApproval",
+    "ObservedDeployment",
+    "ObservedHealth",
     "PackagePublication",
     "PipelineDefinition",
     "PipelineRun",
@@ -55,9 +66,12 @@ __all__ = [
     "ReleaseApproval",
     "ReleasePlan",
     "Repository",
+    "RunLink",
     "StackLock",
     "StageRun",
     "SyncDrift",
     "SyncRevision",
     "TenantScoped",
+    "TrackingDelivery",
+    "TrackingRoute",
 ]
