@@ -42,12 +42,9 @@ def steps_to(current: str | None, wanted: str | None) -> list[str]:
     """
     if wanted is None or current in TERMINAL_RUN_STATES:
         return []
-    path = (
-        [*ORDER, wanted]
-        if wanted in TERMINAL_RUN_STATES
-        else list(ORDER[: ORDER.index(wanted) + 1])
-    )
-    return path[path.index(current) + 1 :] if current in path else path
+    full = [*ORDER, wanted] if wanted in TERMINAL_RUN_STATES else list(ORDER)
+    start = full.index(current) + 1 if current in full else 0
+    return full[start : full.index(wanted) + 1]
 
 
 def apply_run(uow: UnitOfWork, catalog: ProjectCatalog, seen: RunSeen) -> PipelineRun | None:
@@ -57,7 +54,7 @@ def apply_run(uow: UnitOfWork, catalog: ProjectCatalog, seen: RunSeen) -> Pipeli
     run = run_of_build(uow, seen.pipeline, seen.build_id) or _start(uow, pipeline, seen)
     for stage, status in seen.stages:
         _move_stage(uow, run, stage, status)
-    for status in steps_to(run.status, seen.status)[:]:
+    for status in steps_to(run.status, seen.status):
         if status != "Started":
             attempt(uow, f"run {run.id} -> {status}", lambda s=status: _update(uow, run, s))
     uow.session.refresh(run)
