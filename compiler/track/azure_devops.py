@@ -13,11 +13,14 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from azure.devops.connection import Connection
 from azure.devops.credentials import BasicAuthentication
+from azure.devops.v7_1.build.build_client import BuildClient
+from azure.devops.v7_1.git.git_client import GitClient
 from azure.devops.v7_1.git.models import GitQueryCommitsCriteria
+from azure.devops.v7_1.location.location_client import LocationClient
+from azure.devops.v7_1.test.test_client import TestClient
 from msrest.exceptions import ClientException
 from requests import RequestException
 
@@ -36,6 +39,7 @@ from compiler.track.observations import (
     ledger_status,
 )
 
+T = TypeVar("T")
 APPROVALS_VERSION = "7.1"
 IMAGE_ARTIFACT = "image"
 
@@ -48,7 +52,8 @@ class AzureDevOpsPoller:
         self.url_template = url_template
         self.builds = builds
         self.timeout = timeout
-        self._connections: dict[str, Connection] = {}
+        self._clients: dict[tuple[str, type], Any] = {}
+        self._areas: dict[str, dict[str, str]] = {}
 
     def observe(self, catalog: ProjectCatalog) -> list[Observation]:
         found: list[Observation] = []
@@ -74,27 +79,42 @@ class AzureDevOpsPoller:
         except (ClientException, RequestException) as error:
             raise ExternalError(f"Azure DevOps: reading {what} failed: {error}") from error
 
-    def _connection(self, organization: str) -> Connection:
-        if organization not in self._connections:
-            connection = Connection(
-                base_url=self.url_template.format(organization=organization), creds=self._creds
-            )
-            self._connections[organization] = connection
-        return self._connections[organization]
+    def client(self, organization: str, kind: type[T]) -> T:
+        """An SDK client at the URL its resource area is served from (as Connection
+        would look it up), one per organization and kind."""
+        key = (organization, kind)
+        if key not in self._clients:
+            area = kind.resource_area_identifier  # type: ignore[attr-defined]
+            client = kind(
+                self._areas_of(organization).get(area.lower(), self._base(organization)),
+                self._creds,
+            )  # type: ignore[call-arg]
+            client.config.connection.timeout = self.timeout
+            self._clients[key] = client
+        return self._clients[key]  # type: ignore[no-any-return]
+
+    def _base(self, organization: str) -> str:
+        return self.url_template.format(organization=organization)
+
+    def _areas_of(self, organization: str) -> dict[str, str]:
+        if organization not in self._areas:
+            areas = LocationClient(self._base(organization), self._creds).get_resource_areas() or []
+            self._areas[organization] = {a.id.lower(): a.location_url for a in areas}
+        return self._areas[organization]
 
     def _pipeline(self, pipeline: Pipeline) -> Iterator[Observation]:
-        connection = self._connection(str(pipeline.organization))
-        client = connection.clients_v7_1.get_build_client()
+        organization = str(pipeline.organization)
+        client = self.client(organization, BuildClient)
         project = str(pipeline.ado_project)
         definitions = client.get_definitions(project, name=pipeline.name)
         if not definitions:
             return
         builds = client.get_builds(project, definitions=[definitions[0].id], top=self.builds)
         for build in sorted(builds, key=lambda b: b.id):
-            yield from self._build(connection, client, project, pipeline, build)
+            yield from self._build(organization, client, project, pipeline, build)
 
     def _build(
-        self, connection: Connection, client: Any, project: str, pipeline: Pipeline, build: Any
+        self, organization: str, client: Any, project: str, pipeline: Pipeline, build: Any
     ) -> Iterator[Observation]:
         timeline = client.get_build_timeline(project, build.id)
         records = list(timeline.records or []) if timeline else []
@@ -106,21 +126,21 @@ class AzureDevOpsPoller:
             source_commit=build.source_version,
             source_branch=build.source_branch,
             requested_by=_identity(build.requested_for),
-            url=f"{connection.base_url}/{project}/_build/results?buildId={build.id}",
+            url=f"{self._base(organization)}/{project}/_build/results?buildId={build.id}",
             stages=_stages(records),
         )
-        tests = _tests(connection, project, build)
+        tests_client = self.client(organization, TestClient)
+        tests = _tests(tests_client, project, build)
         if tests is not None:
-            yield TestsSeen(
-                pipeline.name, build.id, tests, _coverage(connection, project, build.id)
-            )
+            coverage = _coverage(tests_client, project, build.id)
+            yield TestsSeen(pipeline.name, build.id, tests, coverage)
         image = _image(client, project, pipeline.name, build.id)
         if image is not None:
             yield image
         yield from _approvals(client, project, pipeline.name, build.id, records)
 
     def _pushes(self, organization: str, project: str, repository: str) -> PushSeen:
-        client = self._connection(organization).clients_v7_1.get_git_client()
+        client = self.client(organization, GitClient)
         criteria = GitQueryCommitsCriteria(top=100)
         commits = client.get_commits(repository, criteria, project=project)
         ordered = tuple(CommitSeen(c.commit_id, c.comment or "") for c in reversed(commits or []))
@@ -140,8 +160,7 @@ def _stages(records: list[Any]) -> tuple[tuple[str, str], ...]:
     return tuple((name, status) for name, status in found if status)
 
 
-def _tests(connection: Connection, project: str, build: Any) -> TestSummary | None:
-    client = connection.clients_v7_1.get_test_client()
+def _tests(client: Any, project: str, build: Any) -> TestSummary | None:
     runs = client.get_test_runs(project, build_uri=build.uri) or []
     if not runs:
         return None
@@ -156,8 +175,7 @@ def _tests(connection: Connection, project: str, build: Any) -> TestSummary | No
     return TestSummary(errored=errored, suites=suites, **totals)
 
 
-def _coverage(connection: Connection, project: str, build_id: int) -> Coverage | None:
-    client = connection.clients_v7_1.get_test_client()
+def _coverage(client: Any, project: str, build_id: int) -> Coverage | None:
     covered = valid = 0
     for coverage in client.get_build_code_coverage(project, build_id, 1) or []:
         for module in coverage.modules or []:

@@ -12,6 +12,8 @@ Routes (``/{org}`` prefix):
 - ``GET {project}/_apis/test/codecoverage?buildId=``     BuildCoverage list
 - ``GET {project}/_apis/pipelines/approvals?approvalIds=`` Approval list (with steps)
 - ``GET {project}/_apis/git/repositories/{repo}/commits`` GitCommitRef list
+
+Any organization answers; only ``org`` has pipeline definitions.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 LOCATIONS = [
+    ("e81700f7-3be2-46de-8624-2eb35882fcaa", "Location", "ResourceAreas", "_apis/resourceAreas/{areaId}"),
     ("dbeaf647-6167-421a-bda9-c9327b25e2e6", "build", "definitions", "{project}/_apis/build/definitions/{definitionId}"),
     ("0cd358e1-9217-4d94-8269-1c1ee6f93dcf", "build", "builds", "{project}/_apis/build/builds/{buildId}"),
     ("8baac422-4c6e-4de5-8532-db96d92acffa", "build", "Timeline", "{project}/_apis/build/builds/{buildId}/Timeline/{timelineId}"),
@@ -73,7 +76,7 @@ class FakeAzureDevOpsBuilds:
             str, list[tuple[str, str]]
         ] = {}  # repository -> [(sha, message)], oldest first
         self.requests: list[str] = []
-        server.expect_request(re.compile(f"^/{org}/.*")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/[^/]+/.*")).respond_with_handler(self.handle)
 
     @property
     def url_template(self) -> str:
@@ -116,8 +119,9 @@ class FakeAzureDevOpsBuilds:
     # --- dispatch -------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        path = unquote(request.path)[len(self.org) + 1 :]
-        self.requests.append(f"{request.method} {path}")
+        org, _, rest = unquote(request.path).lstrip("/").partition("/")
+        path = "/" + rest
+        self.requests.append(f"{request.method} {org}{path}")
         if request.headers.get("Authorization") != self.expected:
             return _json({"message": "TF400813: The user is not authorized."}, 401)
         for pattern, method, handler in self._routes():
@@ -151,7 +155,7 @@ class FakeAzureDevOpsBuilds:
         return _json({"count": len(value), "value": value})
 
     def resource_areas(self, request: Request) -> Response:
-        base = self.server.url_for(f"/{self.org}")
+        base = self.server.url_for("/" + request.path.strip("/").split("/")[0])
         return _json(
             {
                 "value": [
@@ -164,6 +168,8 @@ class FakeAzureDevOpsBuilds:
 
     def list_definitions(self, request: Request, project: str) -> Response:
         name = request.args.get("name", "")
+        if not request.path.startswith(f"/{self.org}/"):
+            return _json({"count": 0, "value": []})
         found = [
             {"id": i, "name": n, "path": "\\"} for n, i in self.definitions.items() if n == name
         ]
