@@ -180,5 +180,7 @@ def _report_text(repo: RepoResult, dry_run: bool) -> None:
             for family, row in repo.proposal.counts().items()
         )
         click.echo(f"    branch vs default branch: {families}")
+    for gap in repo.not_compared:
+        click.echo(f"    not compared: {gap}")
     if dry_run and repo.diff:
         click.echo(repo.diff, nl=False)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from compiler.errors import UsageError
 from compiler.publish.providers import PROVIDERS, Provider, registry
+from compiler.publish.providers.cached import CachedProvider
 from compiler.publish.record import Recorder
 from compiler.publish.result import PublishResult, RepoResult
 from compiler.publish.retry import RetryPolicy
+from compiler.publish.secrets import token_from_environment
 from compiler.publish.stage import BOT, Context, PublishOptions, publish
 from compiler.state import Store
 from compiler.state.engine import resolve_url
@@ -37,6 +39,10 @@ def run(
     """Publish with the provider the options name (or the one given, for tests)."""
     policy = retry or RetryPolicy()
     store = open_store(options)
+    if provider is None and _offline(options):
+        offline = CachedProvider.from_options(options)
+        context = Context(options, offline, Recorder(None), policy, offline=offline)
+        return publish(options, context)
     if provider is None:
         factories = registry()
         if options.provider not in factories:
@@ -46,6 +52,17 @@ def run(
         provider = factories[options.provider](options, store, retry=policy)
     context = Context(options=options, provider=provider, recorder=Recorder(store), retry=policy)
     return publish(options, context)
+
+
+def _offline(options: PublishOptions) -> bool:
+    """A dry run against Azure DevOps without a token compares with the cache instead."""
+    if not options.dry_run or options.provider != CachedProvider.name:
+        return False
+    try:
+        token_from_environment()
+    except UsageError:
+        return True
+    return False
 
 
 def open_store(options: PublishOptions) -> Store | None:

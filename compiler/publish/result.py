@@ -24,6 +24,8 @@ class RepoResult:
     error: str = ""
     hint: str = ""
     exit_code: int = ExitCode.OK
+    not_compared: list[str] = field(default_factory=list)
+    """What a dry run could not check (e.g. without a token: the remote as it is now)."""
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -39,6 +41,8 @@ class RepoResult:
             if self.proposal is None
             else {"totals": self.proposal.totals(), "families": self.proposal.counts()},
         }
+        if self.not_compared:
+            record["notCompared"] = self.not_compared
         if self.diff:
             record["diff"] = self.diff
         if self.error:

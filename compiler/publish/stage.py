@@ -48,6 +48,7 @@ from compiler.publish.providers import (
     PullRequestDraft,
     RemoteRepository,
 )
+from compiler.publish.providers.cached import CachedProvider, cache_path
 from compiler.publish.record import Recorder
 from compiler.publish.result import PublishResult, RepoResult
 from compiler.publish.retry import RetryPolicy
@@ -87,6 +88,8 @@ class Context:
     provider: Provider
     recorder: Recorder
     retry: RetryPolicy
+    offline: CachedProvider | None = None
+    """Set for a dry run without a token: nothing is fetched, gaps are reported."""
 
 
 def branch_name(template: str, target: RepoTarget) -> str:
@@ -136,6 +139,8 @@ def _fail(result: RepoResult, error: ShipspecError) -> None:
 def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
     dry = ctx.options.dry_run
     remote = ctx.provider.repository(target, create=not dry)
+    if ctx.offline is not None:
+        result.not_compared = ctx.offline.not_compared(target, remote)
     if remote is None:
         _dry_run_new(target, result)
         return
@@ -143,7 +148,8 @@ def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
         result.actions.append("created repository")
     ctx.recorder.repository(target, remote, ctx.provider.name)
     workspace = _workspace(ctx, target, remote)
-    workspace.fetch()
+    if ctx.offline is None:
+        workspace.fetch()
     default_head = workspace.remote_head(remote.default_branch)
     if default_head is None and not dry:
         default_head = _initialise(ctx, workspace, remote)
@@ -154,13 +160,7 @@ def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
 
 
 def _workspace(ctx: Context, target: RepoTarget, remote: RemoteRepository) -> Workspace:
-    path = (
-        ctx.options.cache_dir
-        / ctx.provider.name
-        / target.tenant
-        / target.project
-        / f"{target.name}.git"
-    )
+    path = cache_path(ctx.options.cache_dir, ctx.provider.name, target)
     return Workspace(
         path.resolve(), remote.url, ctx.provider.git_environment(), ctx.retry, target.key
     )
