@@ -7,7 +7,7 @@ every other byte; running it again with the same digest changes nothing.  The pi
 files are scaffold (created once by compile, never rewritten by it), so a recompile
 never resets a promoted digest.
 
-Layouts (see :mod:`compiler.targets.kubernetes_values`):
+Layouts (see :mod:`compiler.kubernetes.values`):
 
 - Helm: `environments/<env>/<module>/image.yaml`, key `image.digest`;
 - Kustomize: `overlays/<env>/<module>/image/kustomization.yaml`, key `images[0].digest`.
@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 
 from compiler.errors import ShipspecError, UsageError
-from compiler.targets.kubernetes_values import DIGEST_PATTERN, image_file
+from compiler.kubernetes.values import DIGEST_PATTERN
+from compiler.layout import image_file
 
 LAYOUTS = ("helm", "kustomize")
 _FOLDERS = {"helm": "environments", "kustomize": "overlays"}

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from compiler.errors import ExternalError, UsageError
-from compiler.plan.naming import infra_repository
+from compiler.layout import infra_repository
 
 Operation = Literal["preview", "up"]
 

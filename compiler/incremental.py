@@ -33,7 +33,10 @@ def code_set_hash() -> str:
     roots = [(templates_root(), templates_root().parent)]
     roots += [
         (package / name, package.parent)
-        for name in ("plan", "resolve", "targets", "spec", "render.py", "ir.py", "emit.py")
+        for name in (
+            *("plan", "resolve", "targets", "kubernetes", "spec"),
+            *("serialize.py", "render.py", "ir.py", "emit.py"),
+        )
     ]
     for root, base in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from compiler.errors import BugReport
 from compiler.ir import OutputFile, Plan, ProjectPlan
-from compiler.plan.naming import TENANT_FOLDER
+from compiler.layout import TENANT_FOLDER
 from compiler.plan.select import Changes
 from compiler.resolve import Estate, Project
 from compiler.targets import TARGETS, Target, TenantTarget

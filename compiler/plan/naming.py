@@ -61,18 +61,6 @@ def sdk_version(channel: str) -> str:
 # --- names shared by several targets (one definition each) -------------------------------------
 
 
-TENANT_FOLDER = "_tenant"
-"""The folder beside a tenant's projects that holds tenant-wide repositories (no slug starts with _)."""
-
-
-def gitops_repository(project: str) -> str:
-    return f"{project}-gitops"
-
-
-def infra_repository(project: str) -> str:
-    return f"{project}-infra"
-
-
 def environment_namespace(project: str, environment: str) -> str:
     """The Kubernetes namespace of a project in an environment (also the Argo CD/Flux destination)."""
     return f"{project}-{environment}"

@@ -18,7 +18,7 @@ from compiler.incremental import (
     project_fingerprint,
     tenant_fingerprint,
 )
-from compiler.plan.naming import TENANT_FOLDER
+from compiler.layout import TENANT_FOLDER
 from compiler.resolve import Estate, Project
 
 

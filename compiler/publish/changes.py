@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.layout import ENVIRONMENT_FOLDERS
 from compiler.publish.git import TreeEntry, blob_id
 from compiler.publish.inputs import LINEAGE_FILE, RepoTarget, family_of
 
-ENVIRONMENT_FOLDERS = ("environments", "envs", "clusters", "overlays")
-"""A managed file below `<one of these>/<env>/` is an application of environment <env>."""
 LINEAGE_FAMILY = "shipspec"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compiler import layout
 from compiler.errors import Diagnostic
 from compiler.plan import naming
 from compiler.resolve import azure_names as names
@@ -66,8 +67,8 @@ def resolve_project(source: ProjectSource) -> Project:
         templates_ref=spec.pipelines.templatesRef or "",
         environments=environments,
         modules=modules,
-        gitops_repository=naming.gitops_repository(source.name),
-        infra_repository=naming.infra_repository(source.name),
+        gitops_repository=layout.gitops_repository(source.name),
+        infra_repository=layout.infra_repository(source.name),
         dotnet_version=_newest_dotnet(modules),
     )
 

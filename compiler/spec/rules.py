@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from compiler.errors import Diagnostic
-from compiler.plan.naming import gitops_repository, infra_repository
+from compiler.layout import gitops_repository, infra_repository
 from compiler.spec.hints import count_phrase, did_you_mean, modules_phrase
 from compiler.spec.locate import Path_
 from compiler.spec.models import Microservice, Worker

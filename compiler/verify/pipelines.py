@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
+from compiler.layout import PIPELINE_FILE, TEMPLATES_REPOSITORY
 from compiler.schemas import schema_file
 
 if TYPE_CHECKING:
     from compiler.verify import Finding
 
 SCHEMA_FILE = "azure-pipelines.schema.json"
-TEMPLATES_REPOSITORY = "pipeline-templates"
-PIPELINE_FILE = "azure-pipelines.yml"
 
 _DIRECTIVE = re.compile(r"^\$\{\{.*\}\}$", re.DOTALL)
 

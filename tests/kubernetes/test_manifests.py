@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler.targets.kubernetes_values import config_checksum
+from compiler.kubernetes.values import config_checksum
 from compiler.verify.kubernetes import policy, validate_object
 from tests.kubernetes.helpers import (
     compile_platform,

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.render import environment
-from compiler.targets.yaml_lines import lines
+from compiler.serialize import lines
 
 scalars = st.one_of(st.text(), st.integers(), st.booleans())
 keys = st.text(min_size=1)

@@ -10,8 +10,8 @@ import pytest
 from compiler.errors import PlanError
 from compiler.spec.validate import Spec
 from compiler.targets import azure_pipelines as target
-from compiler.targets import azure_pipelines_contract as contract
-from compiler.targets.azure_pipelines_values import PipelineSpec
+from compiler.targets.azure_pipelines import contract
+from compiler.targets.azure_pipelines.values import PipelineSpec
 from tests.pipelines.conftest import plan_pipelines
 
 

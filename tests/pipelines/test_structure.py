@@ -15,13 +15,13 @@ import yaml
 
 from compiler.spec.validate import Spec
 from compiler.targets.azure_pipelines import project_pipelines
-from compiler.targets.azure_pipelines_contract import (
+from compiler.targets.azure_pipelines.contract import (
     TEMPLATE_FILES,
     nested_references,
     repository_problems,
     template_file,
 )
-from compiler.targets.azure_pipelines_values import PipelineSpec
+from compiler.targets.azure_pipelines.values import PipelineSpec
 from tests.pipelines.conftest import project_context
 
 PROJECTS = [("contoso", "payments"), ("fabrikam", "shared-libs"), ("northwind", "orders")]

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from compiler.ir import Plan
 from compiler.pipeline import load_spec
 from compiler.spec.secrets import secret_kind
-from compiler.targets.pulumi_plan import (
+from compiler.targets.pulumi.plan import (
     AZURE_NATIVE_VERSION,
     PULUMI_VERSION,
     RANDOM_VERSION,

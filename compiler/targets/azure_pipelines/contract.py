@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from compiler.render import environment
-from compiler.targets.azure_pipelines_values import SHIPSPEC_PACKAGE, VM_IMAGE, Values
+from compiler.targets.azure_pipelines.values import SHIPSPEC_PACKAGE, VM_IMAGE, Values
 
 FAMILY = "azure-pipelines"
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.plan.naming import gitops_repository
+from compiler import layout
+from compiler.kubernetes import objects as k
+from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment, Project
-from compiler.targets import kubernetes_values as kv
-from compiler.targets import kustomize as k
 
 Obj = dict[str, Any]
 
@@ -146,16 +146,16 @@ def argocd_applications(
     apps = []
     for workload in workloads:
         name = kv.application_name(project, environment.name, workload.name)
-        folder = kv.environment_folder(environment.name, workload.name)
+        folder = layout.environment_folder(environment.name, workload.name)
         chart = {
             "repoURL": project.git_url(workload.module.repository),
             "targetRevision": branch,
-            "path": kv.chart_path(workload.name),
+            "path": layout.chart_path(workload.name),
             "helm": {
                 "releaseName": workload.name,
                 "valueFiles": [
                     f"$values/{folder}/values.yaml",
-                    f"$values/{folder}/{kv.HELM_IMAGE_FILE}",
+                    f"$values/{folder}/{layout.HELM_IMAGE_FILE}",
                 ],
             },
         }
@@ -168,7 +168,7 @@ def argocd_applications(
 
 
 def _flux_source_name(project: Project) -> str:
-    return f"{project.tenant}-{gitops_repository(project.name)}"
+    return f"{project.tenant}-{project.gitops_repository}"
 
 
 def _git_repository(
@@ -245,7 +245,7 @@ def helm_release(workload: kv.Workload) -> Obj:
             "releaseName": workload.name,
             "chart": {
                 "spec": {
-                    "chart": f"./{kv.chart_path(workload.name)}",
+                    "chart": f"./{layout.chart_path(workload.name)}",
                     "reconcileStrategy": "Revision",
                     "sourceRef": {"kind": "GitRepository", "name": workload.name},
                 }
@@ -254,7 +254,7 @@ def helm_release(workload: kv.Workload) -> Obj:
             "upgrade": {"remediation": {"retries": 3}, "cleanupOnFail": True},
             "valuesFrom": [
                 {"kind": "ConfigMap", "name": config, "valuesKey": "values.yaml"},
-                {"kind": "ConfigMap", "name": config, "valuesKey": kv.HELM_IMAGE_FILE},
+                {"kind": "ConfigMap", "name": config, "valuesKey": layout.HELM_IMAGE_FILE},
             ],
         },
     }
@@ -274,7 +274,7 @@ def flux_environment_kustomization(
                 "name": values_config_map(workload),
                 "files": [
                     f"values.yaml={folder}/values.yaml",
-                    f"{kv.HELM_IMAGE_FILE}={folder}/{kv.HELM_IMAGE_FILE}",
+                    f"{layout.HELM_IMAGE_FILE}={folder}/{layout.HELM_IMAGE_FILE}",
                 ],
             }
         )

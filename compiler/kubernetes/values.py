@@ -43,35 +43,6 @@ DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
 # --- names ------------------------------------------------------------------------------------------
 
 
-def chart_path(module: str) -> str:
-    """Where a module's chart lives inside its repository."""
-    return f"charts/{module}"
-
-
-def environment_folder(environment: str, module: str) -> str:
-    """The Helm layout's folder of one module in one environment (values + image pin)."""
-    return f"environments/{environment}/{module}"
-
-
-def overlay_folder(environment: str, module: str) -> str:
-    """The Kustomize layout's overlay of one module in one environment."""
-    return f"overlays/{environment}/{module}"
-
-
-HELM_IMAGE_FILE = "image.yaml"
-"""Per environment and module (Helm layout): `image.digest`, written by `shipspec gitops set-image`."""
-
-KUSTOMIZE_IMAGE_FILE = "image/kustomization.yaml"
-"""Per environment and module (Kustomize layout): a Component whose `images[0].digest` is the pin."""
-
-
-def image_file(manifests: str, environment: str, module: str) -> str:
-    """The one file of the GitOps repository whose digest line `set-image` edits."""
-    if manifests == "kustomize":
-        return f"{overlay_folder(environment, module)}/{KUSTOMIZE_IMAGE_FILE}"
-    return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
-
-
 def app_project(project: Project) -> str:
     """The Argo CD AppProject of a project; tenant-qualified because Argo CD is shared."""
     return f"{project.tenant}-{project.name}"

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compiler import layout
 from compiler.ir import OutputFile
+from compiler.kubernetes import values as kv
 from compiler.resolve.model import Project
-from compiler.targets import kubernetes_values as kv
-from compiler.targets.helm_schema import values_schema
-from compiler.targets.yaml_lines import lines
+from compiler.serialize import lines
+from compiler.targets.helm.schema import values_schema
 
 FAMILY = "helm"
 KUBE_VERSION = ">=1.27.0-0"
@@ -67,7 +68,7 @@ class HelmCharts:
 
 def chart_files(workload: kv.Workload) -> Iterator[OutputFile]:
     project, module = workload.project, workload.module
-    root = f"{module.repository}/{kv.chart_path(module.name)}"
+    root = f"{module.repository}/{layout.chart_path(module.name)}"
     key = module.key_path
     values = kv.chart_values(workload)
     context: dict[str, Any] = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment
-from compiler.targets import kubernetes_values as kv
 
 MANAGED_BY = "kustomize"
 

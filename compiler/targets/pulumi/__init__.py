@@ -6,7 +6,7 @@ name), a .csproj with pinned packages, and the program: `Program.cs` creates the
 resource group, the Log Analytics workspace and the project Key Vault, then one
 `ComponentResource` per module (`Modules/<Module>Stack.cs`) owning that module's
 identity, telemetry and stores.  Projects without stores get no infra repository.
-All values are computed in :mod:`compiler.targets.pulumi_plan`; templates print.
+All values are computed in :mod:`compiler.targets.pulumi.plan`; templates print.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from compiler.ir import OutputFile
 from compiler.plan.naming import sdk_version
 from compiler.resolve.model import Project
-from compiler.targets.pulumi_plan import infra_plan
-from compiler.targets.pulumi_sizing import sizing_context, sizing_summary
+from compiler.targets.pulumi.plan import infra_plan
+from compiler.targets.pulumi.sizing import sizing_context, sizing_summary
 
 FAMILY = "pulumi"
 

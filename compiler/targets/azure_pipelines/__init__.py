@@ -8,7 +8,7 @@ variable groups.  Per tenant: the `pipeline-templates` repository that
 `mode: templates` pipelines extend, pinned to a tag.
 
 Every template reference a module pipeline makes is checked against the parameters
-the template file declares (see :mod:`compiler.targets.azure_pipelines_contract`).
+the template file declares (see :mod:`compiler.targets.azure_pipelines.contract`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import Any
 
 from compiler.errors import BugReport, Diagnostic, PlanError
 from compiler.ir import OutputFile
+from compiler.layout import PIPELINE_DECLARATION as DECLARATION_FILE
+from compiler.layout import PIPELINE_FILE, TEMPLATES_REPOSITORY
 from compiler.resolve.model import Project
-from compiler.targets.azure_pipelines_contract import (
+from compiler.targets.azure_pipelines.contract import (
     FAMILY,
     TEMPLATE_FILES,
     reference_problems,
@@ -28,7 +30,7 @@ from compiler.targets.azure_pipelines_contract import (
     template_file,
     template_source,
 )
-from compiler.targets.azure_pipelines_values import (
+from compiler.targets.azure_pipelines.values import (
     PULUMI_SECRETS,
     PipelineSpec,
     Values,
@@ -38,9 +40,6 @@ from compiler.targets.azure_pipelines_values import (
 )
 from compiler.version import __version__
 
-TEMPLATES_REPOSITORY = "pipeline-templates"
-PIPELINE_FILE = "azure-pipelines.yml"
-DECLARATION_FILE = ".shipspec/pipeline.json"
 PATH_EXCLUDES = ("README.md", "docs", ".shipspec")
 """Changes that never need a build (path prefixes, as Azure DevOps path filters read them)."""
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from compiler import layout
 from compiler.ir import OutputFile, Ownership
-from compiler.plan.naming import gitops_repository
+from compiler.kubernetes import objects as k
+from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment, Project
-from compiler.targets import gitops_objects as objects
-from compiler.targets import kubernetes_values as kv
-from compiler.targets import kustomize as k
-from compiler.targets.yaml_lines import lines
+from compiler.serialize import lines
+from compiler.targets.gitops import objects
 
 FAMILY = "gitops"
 KUSTOMIZE = "kustomize"
@@ -56,7 +56,7 @@ class Layout:
     def __init__(self, project: Project, workloads: list[kv.Workload]) -> None:
         self.project = project
         self.workloads = workloads
-        self.root = gitops_repository(project.name)
+        self.root = project.gitops_repository
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -96,7 +96,7 @@ class Layout:
                 for env in self.project.environments
             ],
             "modules": [w.name for w in self.workloads],
-            "image_file": kv.image_file(self.project.manifests, "<env>", "<module>"),
+            "image_file": layout.image_file(self.project.manifests, "<env>", "<module>"),
         }
         return self._file("README.md", f"{FAMILY}/README.md.j2", context, KEY_GITOPS)
 
@@ -126,7 +126,7 @@ class Layout:
     def helm_files(self) -> Iterator[OutputFile]:
         for env in self.project.environments:
             for workload in self.workloads:
-                folder = kv.environment_folder(env.name, workload.name)
+                folder = layout.environment_folder(env.name, workload.name)
                 key = workload.module.key_path
                 values = kv.environment_values(workload, env)
                 context = {"lines": lines(values)}
@@ -134,7 +134,7 @@ class Layout:
                     f"{folder}/values.yaml", f"{FAMILY}/values.yaml.j2", context, f"{key}.deploy"
                 )
                 yield self._file(
-                    f"{folder}/{kv.HELM_IMAGE_FILE}",
+                    f"{folder}/{layout.HELM_IMAGE_FILE}",
                     f"{FAMILY}/image.yaml.j2",
                     {"module": workload.name, "environment": env.name},
                     f"{key}.name",
@@ -182,14 +182,14 @@ class Layout:
         yield self.document(f"base/{workload.name}/kustomization.yaml", [config], key, KUSTOMIZE)
 
     def _overlay(self, workload: kv.Workload, env: Environment) -> Iterator[OutputFile]:
-        folder = kv.overlay_folder(env.name, workload.name)
+        folder = layout.overlay_folder(env.name, workload.name)
         key = workload.module.key_path
         overlay = objects.overlay(workload, env)
         for name, docs in overlay.files.items():
             yield self.document(f"{folder}/{name}", docs, key, KUSTOMIZE)
         yield self.document(f"{folder}/kustomization.yaml", [overlay.kustomization], key, KUSTOMIZE)
         yield self._file(
-            f"{folder}/{kv.KUSTOMIZE_IMAGE_FILE}",
+            f"{folder}/{layout.KUSTOMIZE_IMAGE_FILE}",
             f"{KUSTOMIZE}/image-component.yaml.j2",
             {"image": workload.image, "module": workload.name, "environment": env.name},
             f"{key}.name",

@@ -1,0 +1,58 @@
+"""Where generated things live: repository names, folders and file names, defined once.
+
+Targets write these paths; verify, `shipspec gitops`, publish and explain read
+them.  Everything here is a contract between generated repositories and the
+tools (and pipelines) that edit or check them, so it is imported, never copied.
+"""
+
+from __future__ import annotations
+
+TENANT_FOLDER = "_tenant"
+"""The folder beside a tenant's projects that holds tenant-wide repositories (no slug starts with _)."""
+
+TEMPLATES_REPOSITORY = "pipeline-templates"
+"""The tenant's repository of pipeline templates that `mode: templates` pipelines extend."""
+
+PIPELINE_FILE = "azure-pipelines.yml"
+PIPELINE_DECLARATION = ".shipspec/pipeline.json"
+"""What publish configures in Azure DevOps for a repository's pipeline."""
+REPOSITORY_DECLARATION = ".shipspec/repository.json"
+"""Where a repository lives and how its default branch is protected (publish applies it)."""
+
+HELM_IMAGE_FILE = "image.yaml"
+"""Per environment and module (Helm layout): `image.digest`, written by `shipspec gitops set-image`."""
+KUSTOMIZE_IMAGE_FILE = "image/kustomization.yaml"
+"""Per environment and module (Kustomize layout): a Component whose `images[0].digest` is the pin."""
+
+ENVIRONMENT_FOLDERS = ("environments", "overlays", "envs", "clusters")
+"""Folders of a GitOps repository whose children are environments."""
+
+
+def gitops_repository(project: str) -> str:
+    return f"{project}-gitops"
+
+
+def infra_repository(project: str) -> str:
+    return f"{project}-infra"
+
+
+def chart_path(module: str) -> str:
+    """Where a module's chart lives inside its repository."""
+    return f"charts/{module}"
+
+
+def environment_folder(environment: str, module: str) -> str:
+    """The Helm layout's folder of one module in one environment (values + image pin)."""
+    return f"environments/{environment}/{module}"
+
+
+def overlay_folder(environment: str, module: str) -> str:
+    """The Kustomize layout's overlay of one module in one environment."""
+    return f"overlays/{environment}/{module}"
+
+
+def image_file(manifests: str, environment: str, module: str) -> str:
+    """The one file of the GitOps repository whose digest line `set-image` edits."""
+    if manifests == "kustomize":
+        return f"{overlay_folder(environment, module)}/{KUSTOMIZE_IMAGE_FILE}"
+    return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
