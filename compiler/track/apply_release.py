@@ -14,6 +14,7 @@ from sqlalchemy import select
 from compiler.state import UnitOfWork
 from compiler.state.identity import normalise
 from compiler.state.models import (
+    BuildResult,
     EnvironmentPromotion,
     ObservedApproval,
     ObservedDeployment,
@@ -151,16 +152,25 @@ def converge(uow: UnitOfWork, catalog: ProjectCatalog, module: str) -> None:
     for run in _recent_runs(uow, module):
         plan_for_run(uow, catalog, run)
     for approval in uow.scalars(select(ObservedApproval).where(ObservedApproval.module == module)):
-        _decisions(uow, catalog, approval)
+        if any(step["status"] in DECISIONS for step in approval.steps):
+            _decisions(uow, catalog, approval)
+    deployments = _deployments(uow, module)
     for environment in catalog.policy.path:
-        for deployment in _deployments(uow, module, environment):
+        for deployment in (d for d in deployments if d.environment == environment):
             _promote(uow, catalog, deployment)
 
 
 def _recent_runs(uow: UnitOfWork, module: str) -> list[PipelineRun]:
+    """Runs of the module with a build result but no release plan yet (the candidates)."""
+    planned = select(ReleasePlan.build_result_id)
     return uow.scalars(
         select(PipelineRun)
-        .where(PipelineRun.project == uow.scope.project, PipelineRun.module == module)
+        .join(BuildResult, BuildResult.run_id == PipelineRun.id)
+        .where(
+            PipelineRun.project == uow.scope.project,
+            PipelineRun.module == module,
+            BuildResult.id.not_in(planned),
+        )
         .order_by(PipelineRun.started_at.desc())
         .limit(20)
     )
@@ -225,10 +235,10 @@ def _decide(
     )
 
 
-def _deployments(uow: UnitOfWork, module: str, environment: str) -> list[ObservedDeployment]:
+def _deployments(uow: UnitOfWork, module: str) -> list[ObservedDeployment]:
     return uow.scalars(
         select(ObservedDeployment)
-        .where(ObservedDeployment.module == module, ObservedDeployment.environment == environment)
+        .where(ObservedDeployment.module == module)
         .order_by(ObservedDeployment.observed_at, ObservedDeployment.id)
     )
 

@@ -8,6 +8,7 @@ name two tenants both claim is refused when registered, so a route is never ambi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ ADO_PIPELINE = "ado-pipeline"
 ADO_REPOSITORY = "ado-repository"
 ARGOCD = "argocd"
 FLUX = "flux"
+_catalogs: dict[tuple[str, object], ProjectCatalog] = {}
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,19 @@ def projects(store: Store) -> list[ProjectCatalog]:
         rows = session.scalars(
             select(TrackingRoute).where(TrackingRoute.kind == PROJECT).order_by(TrackingRoute.key)
         )
-        return [ProjectCatalog.from_record(row.detail) for row in rows]
+        return [_catalog(row) for row in rows]
+
+
+def _catalog(row: TrackingRoute) -> ProjectCatalog:
+    """The project's catalog, parsed once per registration (keyed by its update time)."""
+    key = (row.key, row.updated_at)
+    with _cache_lock:
+        found = _catalogs.get(key)
+    if found is None:
+        found = ProjectCatalog.from_record(row.detail)
+        with _cache_lock:
+            _catalogs[key] = found
+    return found
 
 
 def _upsert(session: Session, route: Route, detail: dict[str, object]) -> None:
