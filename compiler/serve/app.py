@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +35,10 @@ log = logging.getLogger("shipspec.serve")
 Parse = Callable[[dict[str, Any]], Delivery | Answer]
 
 
-def create_app(config: ServeConfig, store: Store | None = None) -> FastAPI:
+def create_app(
+    config: ServeConfig, store: Store | None = None, page: APIRouter | None = None
+) -> FastAPI:
+    """The service; ``page`` is the release page's router (mounted at /) when given."""
     store = store or Store(config.state_url)
     app = FastAPI(
         title="shipspec",
@@ -70,6 +73,8 @@ def create_app(config: ServeConfig, store: Store | None = None) -> FastAPI:
     receiver("azure-devops", _azure, azure.Envelope, security.check_azure_devops)
     receiver("argocd", _argocd, gitops.ArgoNotification, security.check_argocd)
     receiver("flux", _flux, gitops.FluxEvent, None)
+    if page is not None:
+        app.include_router(page)
     return app
 
 

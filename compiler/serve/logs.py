@@ -13,7 +13,12 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
