@@ -50,24 +50,64 @@ def schema_command() -> None:
 
 
 @click.command("init")
-@click.argument("name", metavar="TENANT/PROJECT")
+@click.argument("name", metavar="TENANT/PROJECT | DIR", required=False)
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     help="Where to write the spec (default: <specs>/<tenant>/<project>.yaml).",
 )
+@click.option(
+    "--platform",
+    is_flag=True,
+    help="Scaffold a platform repository in DIR (default: .): specs, pipeline, settings.",
+)
+@click.option(
+    "--name",
+    "platform_name",
+    metavar="TENANT/PROJECT",
+    help="With --platform: the starter project (default: <folder name>/starter).",
+)
+@click.option("--feed", metavar="PROJECT/FEED", help="With --platform: install shipspec from it.")
 @handle_errors()
-def init_command(name: str, output: Path | None) -> None:
-    """Write a commented starter spec for a new project; never overwrites a file."""
-    tenant, _, project = name.partition("/")
-    if not tenant or not project:
-        raise UsageError(
-            f"expected TENANT/PROJECT, got {name!r}", hint="e.g. shipspec init contoso/payments"
-        )
+def init_command(
+    name: str | None,
+    output: Path | None,
+    platform: bool,
+    platform_name: str | None,
+    feed: str | None,
+) -> None:
+    """Write a starter spec for TENANT/PROJECT, or with --platform a platform repository in DIR.
+
+    Never overwrites a file.
+    """
+    if platform:
+        _init_platform(Path(name or "."), platform_name, feed)
+        return
+    tenant, project = _tenant_project(name or "")
     settings = load_settings()
     target = output or Path(settings.specs) / tenant / f"{project}.yaml"
     write_starter(tenant, project, target)
     click.echo(
         f"wrote {target.as_posix()}; edit it, then run: shipspec validate {target.as_posix()}"
     )
+
+
+def _tenant_project(name: str) -> tuple[str, str]:
+    tenant, _, project = name.partition("/")
+    if not tenant or not project:
+        raise UsageError(
+            f"expected TENANT/PROJECT, got {name!r}", hint="e.g. shipspec init contoso/payments"
+        )
+    return tenant, project
+
+
+def _init_platform(root: Path, name: str | None, feed: str | None) -> None:
+    from compiler.scaffold import PlatformOptions, default_tenant, write_platform
+
+    tenant, project = _tenant_project(name) if name else (default_tenant(root), "starter")
+    written = write_platform(PlatformOptions(root, tenant, project, feed))
+    for path in written:
+        click.echo(f"wrote {(root / path).as_posix()}")
+    where = "" if root == Path() else f"cd {root.as_posix()} && "
+    click.echo(f"next: {where}shipspec validate && shipspec compile && shipspec verify --all")

@@ -108,3 +108,26 @@ def _compiled_files(root: Path) -> list[str]:
     """Every file compile wrote; `verify` keeps its own record (verified.json) beside them."""
     files = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     return sorted(name for name in files if not name.endswith(".shipspec/verified.json"))
+
+
+def test_a_platform_repository_from_the_wheel(installed: Path, workdir: Path) -> None:
+    """`init --platform` then the commands its README gives, all from the installed wheel."""
+    out = _shipspec(
+        installed, workdir, "init", "--platform", "acme-platform", "--name", "acme/shop"
+    )
+    assert "wrote acme-platform/azure-pipelines.yml" in out
+    root = workdir / "acme-platform"
+    assert "1 project(s)" in _shipspec(installed, root, "validate")
+    _shipspec(installed, root, "compile", "-j", "1")
+    _shipspec(installed, root, "compile", "--check")
+    _shipspec(installed, root, "verify", "--all")
+    check = [
+        installed / "python",
+        "-c",
+        "import sys; from pathlib import Path; from compiler.verify.pipelines import "
+        "pipeline_validator, validate_file; v = pipeline_validator(); "
+        "sys.exit(len([f for n in sys.argv[1:] for f in validate_file(Path(n), v)]))",
+        "azure-pipelines.yml",
+        ".azure-pipelines/install-shipspec.yml",
+    ]
+    _run(check, root)
