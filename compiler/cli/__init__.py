@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("compiler.cli.compile", "explain_command"),
     "verify": ("compiler.cli.verify", "verify_command"),
     "publish": ("compiler.cli.publish", "publish_command"),
+    "review": ("compiler.cli.review", "review_command"),
     "gitops": ("compiler.cli.gitops", "gitops_group"),
     "iac": ("compiler.cli.iac", "iac_group"),
     "runs": ("compiler.cli.state.runs", "runs_group"),

@@ -131,3 +131,12 @@ def test_a_platform_repository_from_the_wheel(installed: Path, workdir: Path) ->
         ".azure-pipelines/install-shipspec.yml",
     ]
     _run(check, root)
+    ident = ["-c", "user.name=Platform", "-c", "user.email=platform@example.invalid"]
+    _run(["git", "init", "-q", "-b", "main"], root)
+    _run(["git", "add", "-A"], root)
+    _run(["git", *ident, "commit", "-q", "-m", "platform"], root)
+    tracked = _run(["git", "ls-files"], root).splitlines()
+    assert (root / ".shipspec" / "verified.json").is_file(), "verify keeps a record"
+    assert not [n for n in tracked if n.endswith("verified.json")], ".gitignore leaves it out"
+    review = _shipspec(installed, root, "review", "--format", "markdown")
+    assert "leaves every generated repository and environment as it is" in review
