@@ -238,10 +238,7 @@ def environment_values(workload: Workload, environment: Environment) -> dict[str
     return {
         "replicaCount": workload.replicas(environment.name),
         "strategy": strategy_values(environment),
-        "resources": defaults["resources"],
-        "autoscaling": defaults["autoscaling"],
         "ingress": ingress,
-        "env": defaults["env"],
     }
 
 

@@ -47,11 +47,6 @@ class Approvals:
     required: int
     approvers: tuple[str, ...]
 
-    @property
-    def gate(self) -> str:
-        """How a display name mentions the gate: `, 2 approval(s)`."""
-        return f", {self.required} approval(s)"
-
 
 @dataclass(frozen=True)
 class Environment(Located):

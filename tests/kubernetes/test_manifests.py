@@ -208,12 +208,8 @@ def test_spec_values_stay_data_for_helm(tmp_path: Path) -> None:
     (deployment,) = _by_kind(objects, "Deployment")
     annotation = deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
     assert annotation == config_checksum({"Payments__Currency": HOSTILE})
-    base = yaml.safe_load(
-        (
-            generated / PAYMENTS / "payments-gitops/environments/prod/payments-api/values.yaml"
-        ).read_text()
-    )
-    assert base["env"]["Payments__Currency"] == HOSTILE
+    chart_values = yaml.safe_load((generated / PAYMENTS_CHART / "values.yaml").read_text())
+    assert chart_values["env"]["Payments__Currency"] == HOSTILE
 
 
 @pytest.mark.parametrize("template", ["deployment.yaml", "_helpers.tpl", "rollout.yaml"])

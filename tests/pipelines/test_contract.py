@@ -81,12 +81,12 @@ def test_an_environment_entry_missing_a_field_the_template_reads(
 ) -> None:
     def drop(parameters: dict[str, Any]) -> dict[str, Any]:
         first, *rest = parameters["environments"]
-        first = {k: v for k, v in first.items() if k != "canarySteps"}
+        first = {k: v for k, v in first.items() if k != "variableGroup"}
         return {**parameters, "environments": [first, *rest]}
 
     patch_parameters(monkeypatch, "payments-worker", drop)
     (message,) = diagnostics(example_spec)
-    assert "reads `canarySteps` of environments[0]" in message
+    assert "reads `variableGroup` of environments[0]" in message
 
 
 def test_a_value_outside_the_declared_values(monkeypatch: pytest.MonkeyPatch) -> None:

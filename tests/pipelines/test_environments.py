@@ -38,7 +38,7 @@ def test_microservice_inline_deploys_in_path_order_with_strategy_and_groups(exam
     assert all(list(j["strategy"]) == ["runOnce"] for j in jobs)
     strategies = [{v["name"]: v["value"] for v in j["variables"]}["ROLLOUT_STRATEGY"] for j in jobs]
     assert strategies == ["rollingUpdate", "blueGreen", "rollingUpdate"]
-    assert "1 approval(s)" in jobs[1]["displayName"] and "2 approval(s)" in jobs[2]["displayName"]
+    assert jobs[1]["displayName"] == "Promote orders-api to staging"
     assert all(s["lockBehavior"] == "sequential" for s in deploys)
     script = jobs[0]["strategy"]["runOnce"]["deploy"]["steps"][-1]
     assert "shipspec gitops set-image --repo" in script["bash"]
@@ -53,8 +53,8 @@ def test_microservice_templates_mode_passes_environments_in_path_order(example_t
         "payments-dev", "payments-test", "payments-staging", "payments-prod",
     ]  # fmt: skip
     prod = environments[-1]
-    assert (prod["strategy"], prod["canarySteps"]) == ("canary", "10,50")
-    assert "canary 10% → 50%, 2 approval(s)" in prod["jobDisplayName"]
+    assert prod["strategy"] == "canary" and "canarySteps" not in prod
+    assert prod["jobDisplayName"] == "Promote payments-api to prod"  # no churn on a steps edit
 
 
 def test_worker_gets_the_same_delivery_as_a_microservice(example_tree) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def test_approvals_are_declared_for_publish_per_environment(example_tree) -> Non
         "[Payments]\\Release Managers", "[Payments]\\Security",
     ]  # fmt: skip
     assert all(e["checks"] == {"exclusiveLock": True} for e in environments)
-    assert environments[-1]["canarySteps"] == [10, 50]
+    assert environments[-1]["strategy"] == "canary"
 
 
 def test_library_publishes_on_the_default_branch_and_never_deploys(example_tree) -> None:  # type: ignore[no-untyped-def]

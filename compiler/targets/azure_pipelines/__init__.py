@@ -227,7 +227,6 @@ def _environments(project: Project) -> list[dict[str, Any]]:
                 "name": environment.azure_devops_environment,
                 "specEnvironment": environment.name,
                 "strategy": environment.strategy,
-                "canarySteps": list(environment.canary_steps),
                 "approvals": {
                     "required": approvals.required,
                     "approvers": list(approvals.approvers),

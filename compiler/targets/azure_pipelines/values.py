@@ -204,7 +204,6 @@ def deploy_environments(project: Project, module: Module) -> list[dict[str, Any]
                 "azureDevOpsEnvironment": environment.azure_devops_environment,
                 "variableGroup": environment.variable_group,
                 "strategy": environment.strategy,
-                "canarySteps": ",".join(str(step) for step in environment.canary_steps),
             }
         )
         previous = stage
@@ -212,11 +211,9 @@ def deploy_environments(project: Project, module: Module) -> list[dict[str, Any]
 
 
 def _promote_title(module: str, environment: Environment) -> str:
-    how = environment.strategy
-    if environment.canary_steps:
-        how += " " + " → ".join(f"{step}%" for step in environment.canary_steps)
-    gate = environment.approvals.gate if environment.approvals else ""
-    return f"Promote {module} to {environment.name} ({how}{gate})"
+    """Display names carry no spec detail that changes alone (steps, approval counts):
+    a reviewer of a one-value edit should not see every pipeline rewritten."""
+    return f"Promote {module} to {environment.name}"
 
 
 # --- infrastructure -------------------------------------------------------------------------------
@@ -260,7 +257,6 @@ def infra_environments(project: Project) -> list[dict[str, Any]]:
     previous: list[str] = []
     for environment in project.environments:
         name = environment.identifier
-        gate = environment.approvals.gate if environment.approvals else ""
         out.append(
             {
                 "name": environment.name,
@@ -268,7 +264,7 @@ def infra_environments(project: Project) -> list[dict[str, Any]]:
                 "previewStage": f"preview_{name}",
                 "stage": f"up_{name}",
                 "dependsOn": previous,
-                "displayName": f"Pulumi up {environment.name}{gate}",
+                "displayName": f"Pulumi up {environment.name}",
                 "azureDevOpsEnvironment": environment.azure_devops_environment,
                 "variableGroup": environment.variable_group,
             }
