@@ -29,6 +29,7 @@ from compiler.state.models import (
 from compiler.state.policy import ProjectPolicy
 from compiler.state.services.status import release_status
 from compiler.state.session import UnitOfWork
+from compiler.web.estate import ProjectView
 
 SHORT_DIGEST = len("sha256:") + 12
 
@@ -93,37 +94,35 @@ class Board:
         return asdict(self)
 
 
-def project_board(uow: UnitOfWork, policy: ProjectPolicy, module: str | None = None) -> Board:
-    status = release_status(uow, policy, module)
-    rows = tuple(_row(uow, policy, entry) for entry in status["modules"])
-    return Board(policy.tenant, policy.project, policy.path, rows)
+def project_board(uow: UnitOfWork, view: ProjectView, module: str | None = None) -> Board:
+    """The board of the deployable modules of `view` (or just `module`)."""
+    status = release_status(uow, view.policy, module)
+    entries = [entry for entry in status["modules"] if entry["module"] in view.deployables]
+    rows = tuple(_row(uow, view, entry) for entry in entries)
+    return Board(view.policy.tenant, view.policy.project, view.policy.path, rows)
 
 
-def application_name(tenant: str, project: str, environment: str, module: str) -> str:
-    """The Argo CD / Flux application of one module in one environment (as compile names it)."""
-    return f"{tenant}-{project}-{environment}-{module}"
-
-
-def _row(uow: UnitOfWork, policy: ProjectPolicy, entry: dict[str, Any]) -> Row:
+def _row(uow: UnitOfWork, view: ProjectView, entry: dict[str, Any]) -> Row:
     module = entry["module"]
     running = _running_stages(uow, module)
     cells = tuple(
-        _cell(uow, policy, module, environment, running) for environment in entry["environments"]
+        _cell(uow, view, module, environment, running) for environment in entry["environments"]
     )
     return Row(module, cells)
 
 
 def _cell(
     uow: UnitOfWork,
-    policy: ProjectPolicy,
+    view: ProjectView,
     module: str,
     status: dict[str, Any],
     running: tuple[str, ...],
 ) -> Cell:
+    policy = view.policy
     environment = status["environment"]
     live = _live(uow, module, environment)
     promotion = uow.scalar(_latest_promotion(module, environment))
-    sync, drift = _sync(uow, policy, module, environment)
+    sync, drift = _sync(uow, view.applications[(module, environment)], environment)
     in_progress = status["inProgress"]["version"] if status["inProgress"] else None
     return Cell(
         environment=environment,
@@ -180,13 +179,10 @@ def _promoted_by(uow: UnitOfWork, live: EnvironmentRelease | None) -> str | None
     return promotion.requested_by if promotion else None
 
 
-def _sync(
-    uow: UnitOfWork, policy: ProjectPolicy, module: str, environment: str
-) -> tuple[str | None, int]:
-    name = application_name(policy.tenant, policy.project, environment, module)
+def _sync(uow: UnitOfWork, application: str, environment: str) -> tuple[str | None, int]:
     state = uow.scalar(
         select(GitOpsSyncState).where(
-            GitOpsSyncState.application == name, GitOpsSyncState.environment == environment
+            GitOpsSyncState.application == application, GitOpsSyncState.environment == environment
         )
     )
     if state is None:

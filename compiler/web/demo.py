@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from compiler.state import Actor, ProjectPolicy, Scope, Store
 from compiler.state.reports import Coverage, TestSummary
 from compiler.state.services import artifacts, builds, promotion, release, runs, sync
-from compiler.web.board import application_name
-from compiler.web.estate import WebEstate
+from compiler.web.estate import ProjectView, WebEstate
 
 PIPELINE = Actor("azure-pipelines", "demo", "azure-pipelines")
 PLANNER = Actor("rita@example.com", "demo", "rita@example.com")
@@ -48,7 +47,7 @@ def seed_demo(store: Store, estate: WebEstate) -> None:
                 _walk(store, scope, view.policy, module, story)
             if index % 2:
                 _roll_back(store, scope, view.policy, module, "2.0.0")
-            _sync_states(store, scope, view.policy, module, index)
+            _sync_states(store, scope, view, module, index)
         if view.deployables:
             _running(store, scope, view.deployables[0])
 
@@ -155,12 +154,11 @@ def _roll_back(
     store.write(scope, lambda u: promotion.rollback(u, command, policy, PIPELINE))
 
 
-def _sync_states(
-    store: Store, scope: Scope, policy: ProjectPolicy, module: str, index: int
-) -> None:
+def _sync_states(store: Store, scope: Scope, view: ProjectView, module: str, index: int) -> None:
     """Every environment synced; the last one of every other module then lags and drifts."""
+    policy = view.policy
     for position, environment in enumerate(policy.path):
-        name = application_name(policy.tenant, policy.project, environment, module)
+        name = view.applications[(module, environment)]
         applied = _sha(f"{module}-{environment}-applied")
         observations = [sync.RecordSync(name, environment, applied, applied)]
         if index % 2 == 0 and position == len(policy.path) - 1:

@@ -1,4 +1,5 @@
-"""What the page knows of the specs: each project's path, approvers and module locations.
+"""What the page knows of the specs: each project's path, approvers and module locations,
+taken from the resolved estate (the same facts compile uses).
 
 Read once when the service starts (the specs are the platform repository's, mounted
 or baked into the image); the ledger is read on every request.
@@ -10,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.resolve import Project
 from compiler.state.policy import EnvironmentPolicy, ProjectPolicy
+from compiler.targets.kubernetes_values import application_name
 
 DEPLOYABLE = ("microservice", "worker")
 
@@ -23,6 +26,8 @@ class ProjectView:
     """`file:line:column` of each module's entry in its spec."""
     deployables: tuple[str, ...]
     """Modules that run in the environments (microservices and workers), in spec order."""
+    applications: dict[tuple[str, str], str]
+    """The Argo CD / Flux application of each (module, environment), as compile names it."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -45,27 +50,29 @@ class WebEstate:
 
 
 def load_estate(specs: Path) -> WebEstate:
-    """Every project of the specs under `specs` (validated as `shipspec validate` does)."""
-    from compiler.pipeline import load_spec
+    """Every project of the specs under `specs`, as the resolve stage sees it."""
+    from compiler.pipeline import resolve_specs
 
-    spec = load_spec([specs])
-    views = []
-    for source in spec.projects:
-        model = source.model.spec
-        environments = tuple(
-            EnvironmentPolicy(
-                name=env.name,
-                required_approvals=env.approvals.required if env.approvals else 0,
-                approvers=tuple(env.approvals.approvers) if env.approvals else (),
-            )
-            for env in model.environments
+    estate = resolve_specs([specs])
+    return WebEstate(tuple(sorted((_view(p) for p in estate.projects), key=lambda v: v.key)))
+
+
+def _view(project: Project) -> ProjectView:
+    environments = tuple(
+        EnvironmentPolicy(
+            name=env.name,
+            required_approvals=env.approvals.required if env.approvals else 0,
+            approvers=env.approvals.approvers if env.approvals else (),
         )
-        modules = tuple(m.name for m in model.modules)
-        policy = ProjectPolicy(source.tenant, source.name, environments, modules)
-        spans = {
-            m.name: str(source.span(("spec", "modules", i), at_key=True))
-            for i, m in enumerate(model.modules)
-        }
-        deployables = tuple(m.name for m in model.modules if m.type in DEPLOYABLE)
-        views.append(ProjectView(policy, source.file, spans, deployables))
-    return WebEstate(tuple(sorted(views, key=lambda v: v.key)))
+        for env in project.environments
+    )
+    modules = tuple(m.name for m in project.modules)
+    policy = ProjectPolicy(project.tenant, project.name, environments, modules)
+    spans = {m.name: str(project.source.span(m.path, at_key=True)) for m in project.modules}
+    deployables = tuple(m.name for m in project.modules if m.type in DEPLOYABLE)
+    applications = {
+        (module, env.name): application_name(project, env.name, module)
+        for module in deployables
+        for env in project.environments
+    }
+    return ProjectView(policy, project.source.file, spans, deployables, applications)

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from compiler.state import Scope, Store
 from compiler.version import __version__
 from compiler.web.access import COOKIE, Access, Viewer
-from compiler.web.board import project_board
+from compiler.web.board import Board, project_board
 from compiler.web.estate import ProjectView, WebEstate
 from compiler.web.release import module_history, release_detail
 
@@ -187,10 +187,8 @@ class _Pages:
         with self.store.read(Scope(view.policy.tenant, view.policy.project)) as uow:
             return query(uow)
 
-    def _board(self, view: ProjectView, module: str = "") -> Any:
-        board = self._read(view, lambda uow: project_board(uow, view.policy, module or None))
-        rows = tuple(row for row in board.rows if row.module in view.deployables)
-        return type(board)(board.tenant, board.project, board.path, rows)
+    def _board(self, view: ProjectView, module: str = "") -> Board:
+        return self._read(view, lambda uow: project_board(uow, view, module or None))
 
     def _index(self, viewer: Viewer) -> Response:
         projects = [p for p in self.estate.projects if viewer.may_see(p.policy.tenant)]
