@@ -21,6 +21,7 @@ from compiler.state.models import (
     EnvironmentRelease,
     GitOpsSyncState,
     HealthGateResult,
+    ObservedHealth,
     PipelineRun,
     ReleasePlan,
     StageRun,
@@ -55,6 +56,8 @@ class Cell:
     promoted_by: str | None = None
     promoted_at: str | None = None
     sync: str | None = None
+    health: str | None = None
+    """What Argo CD / Flux last reported (Healthy, Progressing, Degraded, ...)."""
     drift: int = 0
     failed_gates: tuple[str, ...] = ()
     in_progress: str | None = None
@@ -68,7 +71,7 @@ class Cell:
     @property
     def state(self) -> str:
         """One word for the cell's colour: what needs attention first."""
-        if self.failed_gates or self.sync == "Degraded":
+        if self.failed_gates or self.health in ("Degraded", "Missing"):
             return "failing"
         if self.waiting or self.in_progress or self.running_stages:
             return "waiting"
@@ -122,7 +125,8 @@ def _cell(
     environment = status["environment"]
     live = _live(uow, module, environment)
     promotion = uow.scalar(_latest_promotion(module, environment))
-    sync, drift = _sync(uow, view.applications[(module, environment)], environment)
+    application = view.applications[(module, environment)]
+    sync, drift = _sync(uow, application, environment)
     in_progress = status["inProgress"]["version"] if status["inProgress"] else None
     return Cell(
         environment=environment,
@@ -132,6 +136,7 @@ def _cell(
         promoted_by=_promoted_by(uow, live),
         promoted_at=_iso(status["since"]),
         sync=sync,
+        health=_health(uow, application),
         drift=drift,
         failed_gates=_failed_gates(uow, promotion),
         in_progress=in_progress,
@@ -191,6 +196,15 @@ def _sync(uow: UnitOfWork, application: str, environment: str) -> tuple[str | No
         select(func.count()).select_from(SyncDrift).where(SyncDrift.sync_state_id == state.id)
     )
     return state.status, int(drift or 0)
+
+
+def _health(uow: UnitOfWork, application: str) -> str | None:
+    observed = uow.scalar(
+        select(ObservedHealth).where(
+            ObservedHealth.project == uow.scope.project, ObservedHealth.application == application
+        )
+    )
+    return observed.health_status if observed else None
 
 
 def _failed_gates(uow: UnitOfWork, promotion: EnvironmentPromotion | None) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from compiler.state.models import (
     PullRequest,
     ReleaseApproval,
     ReleasePlan,
+    RunLink,
 )
 from compiler.state.session import UnitOfWork
 from compiler.web.estate import ProjectView
@@ -37,6 +38,7 @@ def release_detail(uow: UnitOfWork, view: ProjectView, release_id: str) -> dict[
         "release": _record(plan),
         "build": _record(build),
         "run": _record(run),
+        "runUrl": _run_url(uow, run),
         "image": _image(uow, plan),
         "packages": _packages(uow, run),
         "approvals": _approvals(uow, plan),
@@ -63,6 +65,14 @@ def module_history(uow: UnitOfWork, view: ProjectView, module: str) -> dict[str,
 
 def _record(row: Any) -> dict[str, Any] | None:
     return row.to_record() if row is not None else None
+
+
+def _run_url(uow: UnitOfWork, run: PipelineRun | None) -> str | None:
+    """The run's page in Azure DevOps, when tracking linked it to a build."""
+    if run is None:
+        return None
+    link = uow.scalar(select(RunLink).where(RunLink.run_id == run.id))
+    return link.url if link else None
 
 
 def _image(uow: UnitOfWork, plan: ReleasePlan) -> dict[str, Any] | None:
