@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.kubernetes.values import application_name
 from compiler.resolve import Project
 from compiler.state.policy import EnvironmentPolicy, ProjectPolicy
-from compiler.targets.kubernetes_values import application_name
 
 DEPLOYABLE = ("microservice", "worker")
 

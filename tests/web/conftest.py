@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 import uvicorn
-from fastapi import FastAPI
 
+from compiler.serve.app import create_app
+from compiler.serve.config import ServeConfig
 from compiler.state import Store
 from compiler.state.engine import dispose_all
 from compiler.web.access import Access
@@ -69,8 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, estate: WebEstate) -> Itera
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('web') / 'state.db'}")
     seed_demo(store, estate)
     access = Access.from_environment({"SHIPSPEC_WEB_TOKENS": tokens_json()})
-    app = FastAPI()
-    app.include_router(web_router(store, estate, access))
+    app = create_app(ServeConfig(), store, web_router(store, estate, access))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
