@@ -95,6 +95,51 @@ class GitOps(SpecModel):
     manifests: Literal["helm", "kustomize"] = "helm"
 
 
+ToolVersion = Annotated[
+    str,
+    Field(pattern=r"^[0-9]+(\.[0-9]+)*([a-z]+[0-9]*)?(\.(post|dev)[0-9]+)?$", max_length=40),
+]
+LockLine = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+"
+        r"( --hash=sha256:[0-9a-f]{64})+$",
+        max_length=2000,
+        description="`name==version --hash=sha256:...` (pip-compile --generate-hashes, one line)",
+    ),
+]
+
+
+class Tool(SpecModel):
+    """The shipspec that generated pipelines install (the deploy stages run its CLI)."""
+
+    version: ToolVersion | None = Field(
+        None, description="shipspec version to install; default: the version that compiles"
+    )
+    feed: FeedName | None = Field(
+        None, description="Azure Artifacts feed to install from (PipAuthenticate@1)"
+    )
+    lock: Annotated[tuple[LockLine, ...], LIST] = Field(
+        (),
+        description="hash-pinned requirements of shipspec and all its dependencies; "
+        "installed with --require-hashes",
+    )
+
+    @model_validator(mode="after")
+    def _lock_pins_shipspec(self) -> Tool:
+        names = [line.split("==", 1)[0].split("[", 1)[0].lower() for line in self.lock]
+        if self.lock and "shipspec" not in names:
+            raise ValueError("`lock` must pin shipspec itself (`shipspec==<version> --hash=...`)")
+        pinned = [
+            line.split("==", 1)[1].split()[0]
+            for name, line in zip(names, self.lock, strict=True)
+            if name == "shipspec"
+        ]
+        if self.version and pinned and pinned[0] != self.version:
+            raise ValueError(f"`lock` pins shipspec {pinned[0]} but `version` is {self.version}")
+        return self
+
+
 class Pipelines(SpecModel):
     mode: Literal["templates", "inline"] = Field(
         "templates",
@@ -104,6 +149,7 @@ class Pipelines(SpecModel):
     templatesRef: GitRef | None = Field(
         None, description="tag of the pipeline-templates repository; default: the shipspec version"
     )
+    tool: Tool = Tool()
 
 
 class Approvals(SpecModel):
