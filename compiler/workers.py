@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from compiler.emit import ProjectOutput, RenderedFile
 from compiler.ir import Plan, ProjectPlan
 from compiler.plan.build import Planned
-from compiler.render import check_parses, render_file, warm_templates
+from compiler.render import check_parses, needs_parse_back, render_file, warm_templates
 
 Progress = Callable[[int], None]
 
@@ -56,8 +56,11 @@ def render_job(job: Planned) -> ProjectOutput:
     return dataclasses.replace(output, fingerprint=job.fingerprint, modules=job.modules)
 
 
-def render_planned(planned: ProjectPlan, previous: Mapping[str, str]) -> ProjectOutput:
-    """Render every file; parse back only those whose bytes differ from the previous output.
+def render_planned(
+    planned: ProjectPlan, previous: Mapping[str, str], *, check_all: bool = False
+) -> ProjectOutput:
+    """Render every file; parse back those that no serializer wrote and whose bytes differ
+    from the previous output.
 
     Contexts are dropped from the result: they are not needed after rendering and
     would only cost time crossing the process boundary.
@@ -65,7 +68,8 @@ def render_planned(planned: ProjectPlan, previous: Mapping[str, str]) -> Project
     rendered = []
     for file in planned.files:
         data = render_file(file)
-        if previous.get(file.path) != hashlib.sha256(data).hexdigest():
+        changed = previous.get(file.path) != hashlib.sha256(data).hexdigest()
+        if check_all or (changed and needs_parse_back(file)):
             check_parses(file, data.decode("utf-8"))
         rendered.append(RenderedFile(dataclasses.replace(file, context={}), data))
     light = dataclasses.replace(planned, files=tuple(r.planned for r in rendered))
@@ -74,4 +78,4 @@ def render_planned(planned: ProjectPlan, previous: Mapping[str, str]) -> Project
 
 def render_plan(planned: Plan) -> list[ProjectOutput]:
     """Render a whole plan in this process, every file parsed back (for tools and tests)."""
-    return [render_planned(project, {}) for project in planned.projects]
+    return [render_planned(project, {}, check_all=True) for project in planned.projects]
