@@ -99,7 +99,7 @@ def secret_provider_class(workload: kv.Workload, vault: dict[str, Any]) -> Obj:
                 "usePodIdentity": "false",
                 "clientID": "",
                 "tenantId": "",
-                "keyvaultName": vault["name"],
+                "keyvaultName": vault["keyvaultName"],
                 "objects": objects,
             },
             "secretObjects": [

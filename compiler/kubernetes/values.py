@@ -144,9 +144,19 @@ _GO_JSON_ESCAPES = {
 """Where Go's json.Marshal (HTML-safe by default) writes a string differently from Python's json."""
 
 
-def secret_vaults(workload: Workload) -> list[dict[str, Any]]:
-    """Secret references grouped by Key Vault: each vault becomes one SecretProviderClass."""
-    default = workload.project.key_vault or None
+def secret_vaults(
+    workload: Workload, environment: Environment | None = None
+) -> list[dict[str, Any]]:
+    """Secret references grouped by Key Vault: each vault becomes one SecretProviderClass.
+
+    `name` is the vault as the spec names it (objects are named after it, the same in
+    every environment); `keyvaultName` is the Azure vault in this environment: the
+    project's vault of that environment (the one its Pulumi stack creates) for
+    references without their own `vault`.  Without an environment: the last one's.
+    """
+    project = workload.project
+    default = project.key_vault or None
+    in_force = (environment or project.last).key_vault
     vaults: dict[str, list[dict[str, str]]] = {}
     for secret in workload.model.secrets:
         vault = secret.vault or default
@@ -155,6 +165,7 @@ def secret_vaults(workload: Workload) -> list[dict[str, Any]]:
     return [
         {
             "name": vault,
+            "keyvaultName": in_force if vault == default else vault,
             "objects": sorted({ref["secret"] for ref in refs}),
             "env": refs,
         }
@@ -235,11 +246,15 @@ def environment_values(workload: Workload, environment: Environment) -> dict[str
     ingress = dict(defaults["ingress"])
     if ingress["enabled"]:
         ingress["host"] = ingress_host(ingress["host"], environment.name, environment.is_last)
-    return {
+    values = {
         "replicaCount": workload.replicas(environment.name),
         "strategy": strategy_values(environment),
         "ingress": ingress,
     }
+    vaults = secret_vaults(workload, environment)
+    if vaults:
+        values["secrets"] = {"vaults": vaults}
+    return values
 
 
 def merged_values(workload: Workload, environment: Environment | None) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def test_project_infra_repository_in_templates_mode(example_tree) -> None:  # ty
     groups = declaration(example_tree, f"{PAYMENTS}/payments-infra")["variableGroups"]
     assert groups[0] == {
         "name": "payments-dev",
-        "keyVault": "kv-contoso-payments",
+        "keyVault": "kv-contoso-payments-dev",
         "serviceConnection": "contoso-arm",
         "secrets": ["pulumi-backend-url", "pulumi-config-passphrase"],
     }

@@ -244,7 +244,7 @@ def _groups(project: Project, pipeline: PipelineSpec) -> list[dict[str, Any]]:
     return [
         {
             "name": environment.variable_group,
-            "keyVault": project.key_vault or None,
+            "keyVault": environment.key_vault,
             "serviceConnection": project.azure_connection or None,
             "secrets": secrets,
         }

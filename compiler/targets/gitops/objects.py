@@ -329,6 +329,11 @@ def overlay(workload: kv.Workload, environment: Environment) -> Overlay:
     patches += _disruption_budget(workload, values, result)
     for patch in patches:
         result.files[f"patch-{patch['kind'].lower()}.yaml"] = [patch]
+    for vault in values["secrets"]["vaults"]:
+        name = k.vault_object_name(workload, vault)
+        result.files[f"patch-secretproviderclass-{vault['name'].lower()}.yaml"] = [
+            _vault_patch(name, vault)
+        ]
     config = kustomization(
         namespace=environment.namespace,
         resources=resources + [name for name in result.files if not name.startswith("patch-")],
@@ -374,6 +379,16 @@ def _deployment_patch(workload: kv.Workload, values: dict[str, Any]) -> Obj:
                 "spec": {"containers": [{"name": workload.name, "resources": values["resources"]}]},
             }
         },
+    }
+
+
+def _vault_patch(name: str, vault: dict[str, Any]) -> Obj:
+    """The environment's Key Vault: each environment's stack creates its own."""
+    return {
+        "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+        "kind": "SecretProviderClass",
+        "metadata": {"name": name},
+        "spec": {"parameters": {"keyvaultName": vault["keyvaultName"]}},
     }
 
 

@@ -117,6 +117,7 @@ def values_schema(values: dict[str, Any]) -> dict[str, Any]:
                     "items": _object(
                         {
                             "name": _string(r"^[a-zA-Z](-?[a-zA-Z0-9])+$"),
+                            "keyvaultName": _string(r"^[a-zA-Z](-?[a-zA-Z0-9])+$"),
                             "objects": {
                                 "type": "array",
                                 "items": _string(r"^[a-zA-Z0-9-]{1,127}$"),
