@@ -85,7 +85,7 @@ def test_templates_mode_pipelines_pass_the_planned_environment_stages(
 
 
 def test_the_templates_repository_is_consistent() -> None:
-    assert repository_problems() == []
+    assert repository_problems() == ()
 
 
 @pytest.mark.parametrize("path", TEMPLATE_FILES)

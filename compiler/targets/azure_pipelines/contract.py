@@ -160,16 +160,20 @@ def _outside(value: Any, allowed: tuple[str, ...]) -> bool:
     return bool(allowed) and literal and value not in allowed
 
 
-def repository_problems() -> list[str]:
-    """Problems in the references template files make to each other (shipspec's own bugs)."""
-    problems = []
+@functools.cache
+def repository_problems() -> tuple[str, ...]:
+    """Problems in the references template files make to each other (shipspec's own bugs).
+
+    They depend on shipspec's templates only, so they are found once per process.
+    """
+    problems: list[str] = []
     for path in TEMPLATE_FILES:
         file = template_file(path)
         for name in sorted(set(_PARAMETER_USE.findall(file.text)) - set(file.parameters)):
             problems.append(f"{path}: uses `parameters.{name}`, which it does not declare")
         for target, given in nested_references(path):
             problems += [f"{path}: {problem}" for problem in reference_problems(target, given)]
-    return problems
+    return tuple(problems)
 
 
 def nested_references(path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
