@@ -188,6 +188,12 @@ def _module(
         secrets=tuple(module.secret_refs),
         identity=names.identity_name(module.name),
         app_insights=names.app_insights_name(module.name) if runs else "",
+        service_account=module.name if runs else "",
+        subjects={
+            env.name: f"system:serviceaccount:{env.namespace}:{module.name}" for env in environments
+        }
+        if runs
+        else {},
         image_repository=image_repository,
         image=f"{spec.registry}/{image_repository}" if runs else "",
         outputs={suffix: stack_output(module.name, suffix) for suffix in suffixes},

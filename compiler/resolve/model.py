@@ -111,6 +111,10 @@ class Module(Located):
     """The user-assigned managed identity the module's pods and stores use."""
     app_insights: str
     """Its Application Insights component (services and workers; empty otherwise)."""
+    service_account: str
+    """The Kubernetes ServiceAccount its pods run as (the chart's release name; empty if none)."""
+    subjects: Mapping[str, str]
+    """environment -> the workload identity subject `system:serviceaccount:<namespace>:<sa>`"""
     image_repository: str
     image: str
     outputs: Mapping[str, str]

@@ -127,7 +127,7 @@ def test_project_infra_repository_in_templates_mode(example_tree) -> None:  # ty
         "name": "payments-dev",
         "keyVault": "kv-contoso-payments-dev",
         "serviceConnection": "contoso-arm",
-        "secrets": ["pulumi-backend-url", "pulumi-config-passphrase"],
+        "secrets": ["pulumi-backend-url", "pulumi-config-passphrase", "cluster-oidc-issuer"],
     }
 
 

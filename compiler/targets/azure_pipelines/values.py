@@ -27,8 +27,9 @@ SERVICE_TEMPLATE = "pipelines/dotnet-service.yml"
 LIBRARY_TEMPLATE = "pipelines/dotnet-library.yml"
 INFRA_TEMPLATE = "pipelines/pulumi-infra.yml"
 
-PULUMI_SECRETS = ("pulumi-backend-url", "pulumi-config-passphrase")
-"""Key Vault secrets the Pulumi stages read through the environment's variable group."""
+PULUMI_SECRETS = ("pulumi-backend-url", "pulumi-config-passphrase", "cluster-oidc-issuer")
+"""Key Vault secrets the Pulumi stages read through the environment's variable group
+(`cluster-oidc-issuer`: not secret, but the vault is where the team sets per-environment values)."""
 
 
 @dataclass(frozen=True)

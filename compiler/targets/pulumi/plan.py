@@ -47,6 +47,8 @@ ROLES: dict[str, tuple[str, str]] = {
 """Built-in role definitions by the constant name `Roles.cs` gives them: (display name, id)."""
 
 POSTGRES_ADMIN_LOGIN = "shipspecadmin"
+FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
+"""The audience Azure workload identity tokens carry (Entra's token exchange)."""
 
 STORE_GRANTS: dict[str, tuple[str, ...]] = {
     "azure-sql": ("Microsoft Entra administrator of the server",),
@@ -86,6 +88,7 @@ def infra_plan(project: Project) -> dict[str, Any]:
     """Everything the Pulumi templates print for one project."""
     modules = stacked_modules(project)
     return {
+        "federation_audience": FEDERATION_AUDIENCE,
         "tenant": project.tenant,
         "project": project.name,
         "pulumi_project": project.name,
@@ -128,7 +131,8 @@ def _stack_config(project: Project, env: Environment) -> dict[str, Any]:
         "resourceGroup": env.resource_group,
         "keyVault": env.key_vault,
         "logAnalytics": env.log_analytics,
-        "modules": {m.name: _module_names(m) for m in stacked_modules(project)},
+        "clusterOidcIssuer": "",
+        "modules": {m.name: _module_names(m, env) for m in stacked_modules(project)},
         "stores": {
             store.name: {"tier": store.tiers[env.name], **store.names[env.name]}
             for store in project.stores
@@ -136,10 +140,11 @@ def _stack_config(project: Project, env: Environment) -> dict[str, Any]:
     }
 
 
-def _module_names(module: Module) -> dict[str, str]:
+def _module_names(module: Module, env: Environment) -> dict[str, str]:
     values = {"identity": module.identity}
     if module.runs_container:
         values["appInsights"] = module.app_insights
+        values["federatedSubject"] = module.subjects[env.name]
     return values
 
 

@@ -23,6 +23,9 @@ public sealed class StackSettings
         ResourceGroup = config.Require("resourceGroup");
         KeyVault = config.Require("keyVault");
         LogAnalytics = config.Require("logAnalytics");
+        ClusterOidcIssuer = config.Get("clusterOidcIssuer") is { Length: > 0 } issuer
+            ? issuer
+            : Environment.GetEnvironmentVariable("CLUSTER_OIDC_ISSUER") ?? "";
         Location = azure.Require("location");
         _modules = config.GetObject<Dictionary<string, Dictionary<string, string>>>("modules") ?? new();
         _stores = config.GetObject<Dictionary<string, Dictionary<string, string>>>("stores") ?? new();
@@ -43,6 +46,20 @@ public sealed class StackSettings
     public string KeyVault { get; }
 
     public string LogAnalytics { get; }
+
+    /// <summary>
+    /// The OIDC issuer of the environment's AKS cluster, which workload identity tokens come
+    /// from: `clusterOidcIssuer` in the stack config, else the CLUSTER_OIDC_ISSUER variable
+    /// (the environment's variable group supplies it; see the README's checklist).
+    /// </summary>
+    public string ClusterOidcIssuer { get; }
+
+    /// <summary>The issuer, or a failure that says where it comes from.</summary>
+    public string RequireClusterOidcIssuer() => ClusterOidcIssuer is { Length: > 0 } issuer
+        ? issuer
+        : throw new InvalidOperationException(
+            $"stack {EnvironmentName}: no OIDC issuer of the cluster: set CLUSTER_OIDC_ISSUER " +
+            "(az aks show --query oidcIssuerProfile.issuerUrl) in the environment's variable group");
 
     public string Location { get; }
 

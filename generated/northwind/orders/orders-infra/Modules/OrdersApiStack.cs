@@ -31,6 +31,17 @@ public sealed class OrdersApiStack : ModuleStack
         Outputs["ordersApiIdentityPrincipalId"] = identity.PrincipalId;
         Outputs["ordersApiIdentityResourceId"] = identity.Id;
 
+        // the pods' ServiceAccount (the subject the GitOps manifests use) may act as the identity
+        new AzureNative.ManagedIdentity.FederatedIdentityCredential($"{name}-federation", new()
+        {
+            FederatedIdentityCredentialResourceName = settings.ModuleName("orders-api", "identity"),
+            ResourceName = identity.Name,
+            ResourceGroupName = platform.ResourceGroupName,
+            Issuer = settings.RequireClusterOidcIssuer(),
+            Subject = settings.ModuleName("orders-api", "federatedSubject"),
+            Audiences = { "api://AzureADTokenExchange" },
+        }, Child);
+
         var appInsights = new AzureNative.ApplicationInsights.Component($"{name}-app-insights", new()
         {
             ResourceName = settings.ModuleName("orders-api", "appInsights"),

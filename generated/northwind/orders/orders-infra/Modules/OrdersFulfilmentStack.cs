@@ -31,6 +31,17 @@ public sealed class OrdersFulfilmentStack : ModuleStack
         Outputs["ordersFulfilmentIdentityPrincipalId"] = identity.PrincipalId;
         Outputs["ordersFulfilmentIdentityResourceId"] = identity.Id;
 
+        // the pods' ServiceAccount (the subject the GitOps manifests use) may act as the identity
+        new AzureNative.ManagedIdentity.FederatedIdentityCredential($"{name}-federation", new()
+        {
+            FederatedIdentityCredentialResourceName = settings.ModuleName("orders-fulfilment", "identity"),
+            ResourceName = identity.Name,
+            ResourceGroupName = platform.ResourceGroupName,
+            Issuer = settings.RequireClusterOidcIssuer(),
+            Subject = settings.ModuleName("orders-fulfilment", "federatedSubject"),
+            Audiences = { "api://AzureADTokenExchange" },
+        }, Child);
+
         var appInsights = new AzureNative.ApplicationInsights.Component($"{name}-app-insights", new()
         {
             ResourceName = settings.ModuleName("orders-fulfilment", "appInsights"),
