@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.errors import UsageError
+from compiler.publish.inputs import discover
 from compiler.publish.providers import PROVIDERS, Provider, registry
 from compiler.publish.providers.cached import CachedProvider
 from compiler.publish.record import Recorder
@@ -51,7 +52,20 @@ def run(
             )
         provider = factories[options.provider](options, store, retry=policy)
     context = Context(options=options, provider=provider, recorder=Recorder(store), retry=policy)
-    return publish(options, context)
+    result = publish(options, context)
+    _subscribe_tracking(options, provider)
+    return result
+
+
+def _subscribe_tracking(options: PublishOptions, provider: Provider) -> None:
+    """With SHIPSPEC_TRACKING_URL set, point the projects' service hooks at `serve`."""
+    from compiler.publish.providers import azure_hooks
+
+    tracking = azure_hooks.tracking_from_environment()
+    if tracking is None or options.dry_run or provider.name != "azure-devops":
+        return
+    homes = azure_hooks.homes(discover(options.paths, options.only))
+    azure_hooks.subscribe_all(provider, homes, tracking)
 
 
 def _offline(options: PublishOptions) -> bool:
