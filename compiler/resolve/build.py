@@ -70,6 +70,7 @@ def resolve_project(source: ProjectSource) -> Project:
         gitops_repository=layout.gitops_repository(source.name),
         infra_repository=layout.infra_repository(source.name),
         dotnet_version=_newest_dotnet(modules),
+        tracking_url=spec.gitops.tracking.url if spec.gitops.tracking else None,
     )
 
 

@@ -156,6 +156,8 @@ class Project(Located):
     infra_repository: str
     dotnet_version: str
     """The newest .NET channel the project's modules use (the infra program targets it)."""
+    tracking_url: str | None = None
+    """`spec.gitops.tracking.url`: where `shipspec serve` listens, when the project is tracked."""
 
     @property
     def stores(self) -> tuple[Store, ...]:

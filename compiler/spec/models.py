@@ -90,9 +90,19 @@ class Repositories(SpecModel):
     policies: BranchPolicies = BranchPolicies()
 
 
+class Tracking(SpecModel):
+    url: str = Field(
+        pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$",
+        max_length=300,
+        description="https URL of `shipspec serve`; compile then generates the Argo CD / Flux "
+        "notification objects that report to it",
+    )
+
+
 class GitOps(SpecModel):
     engine: Literal["argocd", "flux"] = "argocd"
     manifests: Literal["helm", "kustomize"] = "helm"
+    tracking: Tracking | None = None
 
 
 ToolVersion = Annotated[

@@ -16,6 +16,7 @@ from compiler.targets.gitops import GitOpsRepository
 from compiler.targets.helm import HelmCharts
 from compiler.targets.pulumi import PulumiStacks
 from compiler.targets.repo import RepositoryLayout
+from compiler.targets.tracking import TrackingNotifications
 
 
 class Target(Protocol):
@@ -41,4 +42,5 @@ TARGETS: dict[str, Target] = {
     "helm": HelmCharts(),
     "gitops": GitOpsRepository(),
     "pulumi": PulumiStacks(),
+    "tracking": TrackingNotifications(),
 }
