@@ -12,6 +12,7 @@ from compiler.report import reporter_for
 from compiler.state.engine import ENV_VAR
 
 ARGOCD_TOKEN = "SHIPSPEC_ARGOCD_TOKEN"
+KUBERNETES_TOKEN = "SHIPSPEC_KUBERNETES_TOKEN"
 
 
 @click.command("track")
@@ -47,6 +48,7 @@ def track_command(
     state_url: str | None,
     azure_devops_url: str,
     argocd_url: str | None,
+    kubernetes_url: str | None,
     routes_only: bool,
     watch: bool,
     interval: float,
@@ -56,7 +58,9 @@ def track_command(
     from compiler.track.poll import TrackOptions, track
 
     options = TrackOptions(generated=generated, state_url=state_url, watch=watch, interval=interval)
-    result = track(options, [] if routes_only else _sources(azure_devops_url, argocd_url))
+    result = track(
+        options, [] if routes_only else _sources(azure_devops_url, argocd_url, kubernetes_url)
+    )
     lines = [f"registered {result.routes} routes"]
     lines += [
         f"{p['tenant']}/{p['project']}: {p['observations']} observations" for p in result.projects
@@ -64,11 +68,14 @@ def track_command(
     reporter_for(output_format).success("\n".join(lines), result.to_record())
 
 
-def _sources(azure_devops_url: str, argocd_url: str | None) -> list[object]:
+def _sources(
+    azure_devops_url: str, argocd_url: str | None, kubernetes_url: str | None
+) -> list[object]:
     from compiler.errors import UsageError
     from compiler.publish.secrets import token_from_environment
     from compiler.track.argocd import ArgoCdPoller
     from compiler.track.azure_devops import AzureDevOpsPoller
+    from compiler.track.flux import FluxPoller
 
     sources: list[object] = [AzureDevOpsPoller(token_from_environment().reveal(), azure_devops_url)]
     if argocd_url:
@@ -76,4 +83,15 @@ def _sources(azure_devops_url: str, argocd_url: str | None) -> list[object]:
         if not token:
             raise UsageError(f"--argocd-url needs a token in {ARGOCD_TOKEN}")
         sources.append(ArgoCdPoller(argocd_url, token))
+    if kubernetes_url:
+        sources.append(FluxPoller(kubernetes_url, _token(KUBERNETES_TOKEN, "--kubernetes-url")))
     return sources
+
+
+def _token(variable: str, flag: str) -> str:
+    from compiler.errors import UsageError
+
+    token = os.environ.get(variable, "")
+    if not token:
+        raise UsageError(f"{flag} needs a token in {variable}")
+    return token

@@ -107,23 +107,28 @@ def apply_push(uow: UnitOfWork, catalog: ProjectCatalog, seen: PushSeen) -> set[
 
 
 def apply_sync(uow: UnitOfWork, catalog: ProjectCatalog, seen: SyncSeen) -> set[str]:
-    """Record sync state (desired/applied only move forward) and the latest health."""
+    """Record sync state (desired/applied only move forward) and the latest health, under
+    the application's own name (an Argo CD Application, a Flux Kustomization)."""
     application = catalog.application(seen.application)
     if application is None:
         return set()
-    modules = {application.module} if application.module else set(catalog.policy.modules)
+    name = ledger_name(application.name)
     if seen.desired:
-        for module in sorted(modules):
-            command = sync.RecordSync(
-                application=module,
-                environment=application.environment,
-                desired_commit=seen.desired,
-                applied_commit=seen.applied,
-                drift=seen.drift,
-            )
-            attempt(uow, f"sync {seen.application}", lambda c=command: sync.record_sync(uow, c))
-    _health(uow, application.name, application.environment, seen)
-    return modules
+        command = sync.RecordSync(
+            application=name,
+            environment=application.environment,
+            desired_commit=seen.desired,
+            applied_commit=seen.applied,
+            drift=seen.drift,
+        )
+        attempt(uow, f"sync {name}", lambda: sync.record_sync(uow, command))
+    _health(uow, name, application.environment, seen)
+    return {application.module} if application.module else set(catalog.policy.modules)
+
+
+def ledger_name(route_key: str) -> str:
+    """``Kustomization/flux-system/orders-dev`` -> ``orders-dev``; Argo CD names stay."""
+    return route_key.rsplit("/", 1)[-1]
 
 
 def _health(uow: UnitOfWork, name: str, environment: str, seen: SyncSeen) -> None:
@@ -287,7 +292,7 @@ def _gate(
     """Passed when the environment's application is Synced and Healthy at the pushed
     commit (or a later one); failed when it is Degraded there; else not yet known."""
     names = [
-        a.name
+        ledger_name(a.name)
         for a in catalog.applications
         if a.environment == deployment.environment and a.module in (deployment.module, None)
     ]

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 import requests
 import uvicorn
+from fastapi import APIRouter
 from pydantic import SecretStr
 from pytest_postgresql.janitor import DatabaseJanitor
 
@@ -141,11 +142,10 @@ class Served:
         return self.post("/hooks/argocd", body, Authorization=f"Bearer {token}")
 
 
-def run_server(config: ServeConfig, store: Store) -> Iterator[str]:
+def run_server(config: ServeConfig, store: Store, page: APIRouter | None = None) -> Iterator[str]:
+    app = create_app(config, store, page)
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, store), host="127.0.0.1", port=0, log_config=None, access_log=False
-        )
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

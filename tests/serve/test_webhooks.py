@@ -119,7 +119,11 @@ def test_stages_and_approvals_and_pushes_and_sync(served: Served) -> None:
     [health] = rows(served.store, ObservedHealth)
     assert health.healthy and health.revision == deployment.commit_sha
     [state] = rows(served.store, GitOpsSyncState)
-    assert (state.application, state.environment, state.status) == ("payments-api", "dev", "Synced")
+    assert (state.application, state.environment, state.status) == (
+        "contoso-payments-dev-payments-api",
+        "dev",
+        "Synced",
+    )
 
 
 def test_a_late_pending_approval_does_not_reopen_a_decided_one(served: Served) -> None:
@@ -156,8 +160,7 @@ def test_flux_generic_hmac_signature(served: Served) -> None:
     orders = Scope("northwind", "orders")
     states = rows(served.store, GitOpsSyncState, orders)  # one Kustomization per environment
     assert sorted((s.application, s.environment, s.status) for s in states) == [
-        ("orders-api", "dev", "Synced"),
-        ("orders-fulfilment", "dev", "Synced"),
+        ("northwind-orders-dev", "dev", "Synced"),
     ]
     assert {s.applied_commit for s in states} == {"d00d" * 10}
     assert count(served.store, TrackingDelivery, orders) == 1

@@ -139,3 +139,38 @@ def test_applied_commit_only_moves_toward_desired(store_url, store, ado, argocd)
             "OutOfSync",
         )
         assert uow.scalar(select(Event).where(Event.type == "SyncRecorded")) is not None
+
+
+def test_flux_status_is_read_through_the_kubernetes_api(store_url, store, kube) -> None:  # type: ignore[no-untyped-def]
+    from compiler.state import Scope
+    from compiler.state.models import ObservedHealth
+    from compiler.track.flux import FluxPoller
+    from compiler.track.poll import TrackOptions, track
+    from tests.serve.conftest import GENERATED
+    from tests.track.conftest import KUBE_TOKEN
+
+    kube.set("northwind-orders-dev", "d" * 40)
+    kube.set(
+        "northwind-orders-staging",
+        "e" * 40,
+        ready="False",
+        reason="HealthCheckFailed",
+        attempted="f" * 40,
+    )
+    track(
+        TrackOptions(generated=GENERATED, state_url=store_url), [FluxPoller(kube.url, KUBE_TOKEN)]
+    )
+    orders = Scope("northwind", "orders")
+    states = sorted(
+        (s.application, s.environment, s.status, s.applied_commit)
+        for s in rows(store, GitOpsSyncState, orders)
+    )
+    assert states == [
+        ("northwind-orders-dev", "dev", "Synced", "d" * 40),
+        ("northwind-orders-staging", "staging", "OutOfSync", None),
+    ]
+    health = {h.environment: h.health_status for h in rows(store, ObservedHealth, orders)}
+    assert health == {
+        "dev": "Healthy",
+        "staging": "Degraded",
+    }  # prod's Kustomization is absent: nothing

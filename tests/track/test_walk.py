@@ -11,14 +11,18 @@ import shutil
 from pathlib import Path
 
 import git
+import requests
 from click.testing import CliRunner
 
 from compiler.cli.state.release import release_status
 from compiler.gitops_image import set_image
 from compiler.publish import PublishOptions, RetryPolicy, run
 from compiler.state.models import EnvironmentPromotion, ReleasePlan
+from compiler.web.access import Access
+from compiler.web.estate import load_estate
+from compiler.web.routes import web_router
 from tests.conftest import ROOT, SPECS
-from tests.serve.conftest import Served, fixture
+from tests.serve.conftest import Served, fixture, run_server, serve_config
 from tests.serve.ledger import rows, stage_event
 from tests.track.ado_fake import FakeAzureDevOpsBuilds
 from tests.track.argocd_fake import CHART_REVISION, FakeArgoCd
@@ -152,3 +156,47 @@ def test_walk_publish_run_webhooks_poll_release_status(
     assert {p.requested_by_source for p in rows(served.store, EnvironmentPromotion)} == {
         "observed:gitops-push"
     }
+
+
+def test_walk_ledger_on_the_release_page_is_tenant_scoped(
+    tmp_path: Path, store_url: str, served: Served, ado: FakeAzureDevOpsBuilds, argocd: FakeArgoCd
+) -> None:
+    """The release page mounted in `serve` shows the walk's observed ledger, per tenant."""
+    payments_build(ado)
+    for environment, sha in (("dev", "e" * 40), ("test", "f" * 40)):
+        ado.commits.setdefault("payments-gitops", []).append(
+            (sha, promotion_message("payments-api", environment))
+        )
+        argocd.set(f"contoso-payments-{environment}-payments-api", sha)
+    poll(store_url, ado, argocd, ARGO_API_TOKEN, ADO_TOKEN)
+    tokens = [{"viewer": "contoso-ops", "token": "t-contoso-0123456789", "tenants": ["contoso"]},
+              {"viewer": "northwind-ops", "token": "t-northwind-0123456789", "tenants": ["northwind"]}]  # fmt: skip
+    page = web_router(
+        served.store,
+        load_estate(SPECS),
+        Access.from_environment({"SHIPSPEC_WEB_TOKENS": json.dumps(tokens)}),
+    )
+    for url in run_server(serve_config(store_url), served.store, page):
+        board = requests.get(
+            f"{url}/api/board/contoso/payments",
+            headers={"Authorization": "Bearer t-contoso-0123456789"},
+            timeout=10,
+        )
+        assert board.status_code == 200
+        row = next(r for r in board.json()["rows"] if r["module"] == "payments-api")
+        cells = {c["environment"]: c for c in row["cells"]}
+        assert cells["dev"]["version"] == VERSION and cells["dev"]["digest"] == DIGEST
+        assert cells["dev"]["sync"] == "Synced"
+        [waiting] = cells["staging"]["waiting"]
+        assert waiting["version"] == VERSION and waiting["awaited"] == [
+            "[Payments]\\Release Managers"
+        ]
+        other = requests.get(
+            f"{url}/api/board/contoso/payments",
+            headers={"Authorization": "Bearer t-northwind-0123456789"},
+            timeout=10,
+        )
+        assert other.status_code == 404
+        assert requests.get(f"{url}/api/board/contoso/payments", timeout=10).status_code == 401
+        hooks = requests.get(f"{url}/readyz", timeout=10)
+        assert hooks.status_code == 200

@@ -85,7 +85,7 @@ class FluxEvent(Loose):
         return FLUX, f"{obj.kind}/{obj.namespace}/{obj.name}"
 
     def observation(self) -> SyncSeen:
-        revision = _flux_revision(self.metadata.get("revision", ""))
+        revision = flux_revision(self.metadata.get("revision", ""))
         succeeded = self.severity == "info" and self.reason == "ReconciliationSucceeded"
         failed = self.severity == "error"
         health = "Healthy" if succeeded else "Degraded" if failed else "Progressing"
@@ -105,10 +105,10 @@ def gitops_revision(single: str, many: list[str]) -> str | None:
     return chosen if SHA.fullmatch(chosen or "") else None
 
 
-def _flux_revision(revision: str) -> str | None:
+def flux_revision(revision: str) -> str | None:
     """``main@sha1:abc...`` (Flux v2) or ``main/abc...`` (older) -> ``abc...``.
 
-    >>> _flux_revision("main@sha1:0123456789abcdef")
+    >>> flux_revision("main@sha1:0123456789abcdef")
     '0123456789abcdef'
     """
     tail = revision.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
