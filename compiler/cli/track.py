@@ -37,6 +37,12 @@ KUBERNETES_TOKEN = "SHIPSPEC_KUBERNETES_TOKEN"
     help="Argo CD API URL [env SHIPSPEC_ARGOCD_URL]; token in SHIPSPEC_ARGOCD_TOKEN.",
 )
 @click.option(
+    "--kubernetes-url",
+    envvar="SHIPSPEC_KUBERNETES_URL",
+    help="Kubernetes API URL for Flux status [env SHIPSPEC_KUBERNETES_URL]; "
+    "token in SHIPSPEC_KUBERNETES_TOKEN.",
+)
+@click.option(
     "--routes-only", is_flag=True, help="Only register the routes `serve` needs; poll nothing."
 )
 @click.option("--watch", is_flag=True, help="Poll again every --interval seconds until stopped.")
