@@ -194,7 +194,7 @@ async def _access_log(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     started = time.perf_counter()
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = request.headers.get("x-request-id", "")[:100] or uuid.uuid4().hex
     response = await call_next(request)
     response.headers["X-Request-Id"] = request_id
     log.info(
