@@ -247,7 +247,7 @@ def emit(
         raise
     with _signals_deferred():
         for change in pending:
-            _guard_os_errors(change.project_dir, lambda d=change.project_dir: recover(d))
+            _guard_os_errors(change.project_dir, change.commit)
     return summary
 
 
@@ -267,6 +267,10 @@ class _Pending:
             "deletes": [_rel(path, self.project_dir) for path in self.deletions],
         }
         _write_atomically(self.project_dir / JOURNAL, manifest_bytes(journal))
+
+    def commit(self) -> None:
+        """What `recover` does with the journal, from the paths already checked in this run."""
+        _apply(self.project_dir, self.staged, self.deletions)
 
     def discard(self) -> None:
         for temp, _ in self.staged:
@@ -306,17 +310,14 @@ def _prepare(
     stale = sorted(p for p in old["files"] if p not in kept and p not in planned)
     owned = {path: entry.get("sha256") for path, entry in old["files"].items()}
     checked: set[str] = set()
-    changed = [
-        f
-        for f in chosen.files
-        if _changed(safe_target(project_dir, f.path, checked), f, owned.get(f.path))
-    ]
+    targets = {f.path: safe_target(project_dir, f.path, checked) for f in chosen.files}
+    changed = [f for f in chosen.files if _changed(targets[f.path], f, owned.get(f.path))]
     retired = not chosen.files and not kept
     manifest = None if retired else manifest_bytes(manifest_document(chosen, kept))
     if changed or stale or manifest is None or _differs(project_dir / MANIFEST, manifest):
         change = _Pending(project_dir)
         pending.append(change)
-        _guard_os_errors(project_dir, lambda: _stage_all(change, changed, stale, manifest))
+        _guard_os_errors(project_dir, lambda: _stage_all(change, changed, targets, stale, manifest))
     prefix = f"{output.plan.root}/"
     written = {f.path for f in changed}
     summary.written += [prefix + path for path in sorted(written)]
@@ -351,13 +352,19 @@ def _guard_os_errors(project_dir: Path, action: Callable[[], None]) -> None:
 
 
 def _stage_all(
-    change: _Pending, changed: list[RenderedFile], stale: list[str], manifest: bytes | None
+    change: _Pending,
+    changed: list[RenderedFile],
+    targets: Mapping[str, Path],
+    stale: list[str],
+    manifest: bytes | None,
 ) -> None:
-    """Stage new bytes and list deletions; no manifest means the folder is retired entirely."""
+    """Stage new bytes and list deletions; no manifest means the folder is retired entirely.
+
+    `targets` are the checked paths of the planned files (see `safe_target`).
+    """
     made: set[str] = set()
-    checked: set[str] = set()
     for rendered in changed:
-        target = safe_target(change.project_dir, rendered.path, checked)
+        target = targets[rendered.path]
         change.staged.append((_stage(target, rendered.data, made), target))
     manifest_path = change.project_dir / MANIFEST
     change.deletions = [safe_target(change.project_dir, path) for path in stale]
@@ -395,21 +402,28 @@ def recover(project_dir: Path) -> None:
     if not journal_path.is_file():
         return
     journal = json.loads(journal_path.read_text(encoding="utf-8"))
-    manifest = project_dir / MANIFEST
     renames = [
         (safe_target(project_dir, t), safe_target(project_dir, f)) for t, f in journal["renames"]
     ]
-    for temp, final in sorted(renames, key=lambda pair: pair[1] == manifest):
-        if temp.exists() and final != manifest:
+    deletes = [safe_target(project_dir, relative) for relative in journal["deletes"]]
+    _apply(project_dir, renames, deletes)
+
+
+def _apply(project_dir: Path, renames: list[tuple[Path, Path]], deletes: list[Path]) -> None:
+    """Renames, then deletions, then the manifest (it says the commit is done), then the
+    journal goes."""
+    manifest = project_dir / MANIFEST
+    for temp, final in renames:
+        if final != manifest and temp.exists():
             temp.replace(final)
-    for relative in journal["deletes"]:
-        target = safe_target(project_dir, relative)
+    for target in deletes:
         target.unlink(missing_ok=True)
         _remove_empty_parents(target, project_dir)
-    for temp, final in renames:  # the manifest last: it is what says the commit is done
-        if temp.exists() and final == manifest:
+    for temp, final in renames:
+        if final == manifest and temp.exists():
             temp.replace(final)
-    journal_path.unlink()
+    journal_path = project_dir / JOURNAL
+    journal_path.unlink(missing_ok=True)
     _remove_empty_parents(journal_path, project_dir.parent)
 
 
