@@ -124,7 +124,7 @@ def _cell(
     policy = view.policy
     environment = status["environment"]
     live = _live(uow, module, environment)
-    promotion = uow.scalar(_latest_promotion(module, environment))
+    promotion = uow.scalar(_latest_promotion(uow.scope.project, module, environment))
     application = view.applications[(module, environment)]
     sync, drift = _sync(uow, application, environment)
     in_progress = status["inProgress"]["version"] if status["inProgress"] else None
@@ -155,10 +155,11 @@ def _live(uow: UnitOfWork, module: str, environment: str) -> EnvironmentRelease 
     )
 
 
-def _latest_promotion(module: str, environment: str) -> Any:
+def _latest_promotion(project: str, module: str, environment: str) -> Any:
     return (
         select(EnvironmentPromotion)
         .where(
+            EnvironmentPromotion.project == project,
             EnvironmentPromotion.module == module,
             EnvironmentPromotion.environment == environment,
         )
@@ -221,7 +222,9 @@ def _failed_gates(uow: UnitOfWork, promotion: EnvironmentPromotion | None) -> tu
 def _running_stages(uow: UnitOfWork, module: str) -> tuple[str, ...]:
     runs = uow.scalars(
         select(PipelineRun).where(
-            PipelineRun.module == module, PipelineRun.status.in_(("Started", "InProgress"))
+            PipelineRun.project == uow.scope.project,
+            PipelineRun.module == module,
+            PipelineRun.status.in_(("Started", "InProgress")),
         )
     )
     stages = uow.scalars(

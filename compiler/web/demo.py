@@ -97,7 +97,12 @@ def _plan(store: Store, scope: Scope, policy: ProjectPolicy, module: str, versio
         lambda u: artifacts.record_image(
             u,
             artifacts.RecordImage(
-                "demo.azurecr.io", module, _digest(module, version), (version,), module, run_id
+                "demo.azurecr.io",
+                f"{scope.project}/{module}",
+                _digest(f"{scope.project}/{module}", version),
+                (version,),
+                module,
+                run_id,
             ),
             PIPELINE,
         ),

@@ -158,7 +158,7 @@ def test_a_release_page_shows_build_approvals_promotions_and_lineage(
     sync_api.expect(page.locator("h1")).to_have_text("payments-api 1.4.0")  # type: ignore[attr-defined]
     text = page.locator("main").inner_text()  # type: ignore[attr-defined]
     assert "212 of 214 passed" in text and "83.0% of lines" in text
-    assert "demo.azurecr.io/payments-api@sha256:" in text
+    assert "demo.azurecr.io/payments/payments-api@sha256:" in text
     assert "alice@example.com" in text and "looks good" in text
     assert "specs/contoso/payments.yaml:" in text
     assert "smoke: passed" in text
