@@ -84,7 +84,7 @@ async def _receive(
     try:
         if check is not None:
             check(config, request.headers)
-        body = await _body(request, config.max_body_bytes)
+        body = await read_body(request, config.max_body_bytes)
         if source == "flux":
             security.check_flux(config, request.headers, body)
         parsed = parse(_document(request, body))
@@ -116,7 +116,8 @@ async def _receive(
     return JSONResponse(answer.body, answer.status)
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is larger than `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise security.Refused(413, f"the body is larger than {limit} bytes")

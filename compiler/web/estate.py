@@ -7,7 +7,7 @@ or baked into the image); the ledger is read on every request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,19 +41,17 @@ class WebEstate:
     def find(self, tenant: str, project: str) -> ProjectView | None:
         return next((p for p in self.projects if p.key == (tenant, project)), None)
 
-    def tenants(self) -> tuple[str, ...]:
-        return tuple(sorted({p.policy.tenant for p in self.projects}))
-
-    def of_tenants(self, tenants: Iterable[str]) -> list[ProjectView]:
-        allowed = set(tenants)
-        return [p for p in self.projects if p.policy.tenant in allowed]
+    def visible_to(self, may_see: Callable[[str], bool]) -> list[ProjectView]:
+        """The projects of the tenants a viewer may see."""
+        return [p for p in self.projects if may_see(p.policy.tenant)]
 
 
 def load_estate(specs: Path) -> WebEstate:
-    """Every project of the specs under `specs`, as the resolve stage sees it."""
+    """Every project of the specs under `specs`, as the resolve stage sees it (spec files
+    named from the folder that holds `specs`, as manifests name them)."""
     from compiler.pipeline import resolve_specs
 
-    estate = resolve_specs([specs])
+    estate = resolve_specs([specs], base=specs.resolve().parent)
     return WebEstate(tuple(sorted((_view(p) for p in estate.projects), key=lambda v: v.key)))
 
 

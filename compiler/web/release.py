@@ -72,7 +72,16 @@ def _run_url(uow: UnitOfWork, run: PipelineRun | None) -> str | None:
     if run is None:
         return None
     link = uow.scalar(select(RunLink).where(RunLink.run_id == run.id))
-    return link.url if link else None
+    return web_link(link.url) if link else None
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when it is an http(s) address, else None: a page links nowhere else.
+
+    >>> web_link("https://dev.azure.com/acme/_build/results?buildId=7"), web_link("javascript:x")
+    ('https://dev.azure.com/acme/_build/results?buildId=7', None)
+    """
+    return url if url and url.casefold().startswith(("https://", "http://")) else None
 
 
 def _image(uow: UnitOfWork, plan: ReleasePlan) -> dict[str, Any] | None:
@@ -119,6 +128,13 @@ def _gates(uow: UnitOfWork, promotion_id: str) -> list[dict[str, Any]]:
     return [row.to_record() for row in rows]
 
 
+def _pull_request(pull: PullRequest | None) -> dict[str, Any] | None:
+    if pull is None:
+        return None
+    record = pull.to_record()
+    return {**record, "url": web_link(record.get("url"))}
+
+
 def _lineage(
     uow: UnitOfWork, view: ProjectView, plan: ReleasePlan, run: PipelineRun | None
 ) -> dict[str, Any]:
@@ -134,5 +150,5 @@ def _lineage(
         "spec": view.module_spans.get(plan.module, view.spec_file),
         "specSha": commit.spec_sha if commit else None,
         "commit": sha,
-        "pullRequest": _record(pull),
+        "pullRequest": _pull_request(pull),
     }

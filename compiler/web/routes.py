@@ -19,6 +19,9 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from compiler.errors import ExternalError
+from compiler.serve.app import read_body
+from compiler.serve.security import Refused
 from compiler.state import Scope, Store
 from compiler.version import __version__
 from compiler.web.access import COOKIE, Access, Viewer
@@ -27,6 +30,7 @@ from compiler.web.estate import ProjectView, WebEstate
 from compiler.web.release import module_history, release_detail
 
 REFRESH_SECONDS = 10
+LOGIN_BODY_BYTES = 4096
 STATIC = {"board.css": "text/css", "board.js": "text/javascript"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
@@ -88,13 +92,17 @@ class _Pages:
         return self._html("login.html.j2", viewer=None, failed=False, status=200)
 
     async def login(self, request: Request) -> Response:
-        body = await request.body()
-        token = parse_qs(body[:4096].decode("utf-8", "replace")).get("token", [""])[0].strip()
+        try:
+            body = await read_body(request, LOGIN_BODY_BYTES)
+        except Refused as refused:
+            return self._html("login.html.j2", viewer=None, failed=True, status=refused.status)
+        token = parse_qs(body.decode("utf-8", "replace")).get("token", [""])[0].strip()
         if not token or self.access.by_token(token) is None:
             return self._html("login.html.j2", viewer=None, failed=True, status=401)
         response = RedirectResponse("/", status_code=303)
-        secure = request.url.scheme == "https"
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure)
+        response.set_cookie(
+            COOKIE, token, httponly=True, samesite="strict", secure=_secure_cookie(request)
+        )
         return response
 
     def logout(self, request: Request) -> Response:
@@ -139,29 +147,43 @@ class _Pages:
     # --- JSON ---------------------------------------------------------------------------------
 
     def board_json(self, request: Request, tenant: str, project: str) -> Response:
-        viewer = self._viewer(request)
-        if viewer is None:
-            return _unauthorized_json()
-        try:
-            view = self._project(viewer, tenant, project)
-        except NotVisible:
-            return _not_found_json()
-        return JSONResponse(self._board(view).to_json(), headers=SECURITY_HEADERS)
+        return self._json(request, tenant, project, lambda view: self._board(view).to_json())
 
     def release_json(
         self, request: Request, tenant: str, project: str, release_id: str
     ) -> Response:
+        return self._json(
+            request,
+            tenant,
+            project,
+            lambda view: self._read(view, lambda uow: release_detail(uow, view, release_id)),
+        )
+
+    def _json(
+        self,
+        request: Request,
+        tenant: str,
+        project: str,
+        document: Callable[[ProjectView], dict[str, Any] | None],
+    ) -> Response:
+        """Authenticate, find the project, answer its document: 401, 404, 503 or 200."""
         viewer = self._viewer(request)
         if viewer is None:
             return _unauthorized_json()
         try:
-            view = self._project(viewer, tenant, project)
+            _check_parameters(request)
+            found = document(self._project(viewer, tenant, project))
         except NotVisible:
+            found = None
+        except ExternalError:
+            return JSONResponse(
+                {"error": "the state store is unavailable; retry"},
+                status_code=503,
+                headers=SECURITY_HEADERS,
+            )
+        if found is None:
             return _not_found_json()
-        detail = self._read(view, lambda uow: release_detail(uow, view, release_id))
-        if detail is None:
-            return _not_found_json()
-        return JSONResponse(detail, headers=SECURITY_HEADERS)
+        return JSONResponse(found, headers=SECURITY_HEADERS)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -171,11 +193,16 @@ class _Pages:
     def _viewing(self, request: Request, page: Callable[[Viewer], Response]) -> Response:
         viewer = self._viewer(request)
         if viewer is None:
+            if request.url.path.endswith("/table"):
+                return Response(status_code=401)  # the refreshing script: the session ended
             return RedirectResponse("/login", status_code=303)
         try:
+            _check_parameters(request)
             return page(viewer)
         except NotVisible:
             return self._html("missing.html.j2", viewer=viewer, status=404)
+        except ExternalError:
+            return self._html("unavailable.html.j2", viewer=viewer, status=503)
 
     def _project(self, viewer: Viewer, tenant: str, project: str) -> ProjectView:
         view = self.estate.find(tenant, project)
@@ -191,7 +218,7 @@ class _Pages:
         return self._read(view, lambda uow: project_board(uow, view, module or None))
 
     def _index(self, viewer: Viewer) -> Response:
-        projects = [p for p in self.estate.projects if viewer.may_see(p.policy.tenant)]
+        projects = self.estate.visible_to(viewer.may_see)
         return self._html("index.html.j2", viewer=viewer, projects=projects)
 
     def _board_page(
@@ -205,7 +232,7 @@ class _Pages:
         view = self._project(viewer, tenant, project)
         if module and module not in view.deployables:
             raise NotVisible
-        projects = [p for p in self.estate.projects if viewer.may_see(p.policy.tenant)]
+        projects = self.estate.visible_to(viewer.may_see)
         return self._html(
             template,
             viewer=viewer,
@@ -235,6 +262,18 @@ class _Pages:
     def _html(self, template: str, *, status: int = 200, **context: Any) -> Response:
         text = page_templates().get_template(template).render(version=__version__, **context)
         return HTMLResponse(text, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _check_parameters(request: Request) -> None:
+    """Names and ids are printable text; anything else names nothing (404, not a store error)."""
+    if any(not value.isprintable() for value in request.path_params.values()):
+        raise NotVisible
+
+
+def _secure_cookie(request: Request) -> bool:
+    """Secure unless served to this machine only: behind a TLS proxy the scheme reads http."""
+    host = (request.url.hostname or "").casefold()
+    return request.url.scheme == "https" or host not in ("127.0.0.1", "localhost", "::1")
 
 
 def _unauthorized_json() -> Response:

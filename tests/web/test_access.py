@@ -128,3 +128,22 @@ def test_anonymous_access_only_when_enabled() -> None:
 def test_bad_token_configuration_is_a_clear_usage_error(raw: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         Access.from_environment({"SHIPSPEC_WEB_TOKENS": raw})
+
+
+def test_an_oversized_sign_in_is_refused_without_reading_it_all(server: Server) -> None:
+    response = requests.post(
+        server.url + "/login", data={"token": "x" * 100_000}, allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("path", ["/release/contoso/payments/%00", "/board/contoso/pay%0Aments"])
+def test_unprintable_names_are_not_found_not_errors(server: Server, path: str) -> None:
+    assert server.get(path, CONTOSO_TOKEN).status_code == 404
+    api = path.replace("/release/", "/api/release/").replace("/board/", "/api/board/")
+    assert server.get(api, CONTOSO_TOKEN).status_code == 404
+
+
+def test_the_refreshing_table_answers_401_once_signed_out(server: Server) -> None:
+    assert server.get("/board/contoso/payments/table").status_code == 401
+    assert server.get("/board/contoso/payments/table", CONTOSO_TOKEN).status_code == 200

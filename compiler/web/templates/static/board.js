@@ -16,9 +16,14 @@
       return d.getAttribute("data-key");
     });
   }
+  var timer = null;
   function refresh() {
-    fetch(source, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(source, { credentials: "same-origin", headers: { "Accept": "text/html" }, redirect: "error" })
       .then(function (response) {
+        if (response.status === 401) {
+          window.clearInterval(timer);
+          throw new Error("your session ended: reload the page to sign in again");
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
@@ -31,8 +36,8 @@
         });
         status.textContent = "Updated " + new Date().toLocaleTimeString() + "; refreshes every " + seconds + " seconds.";
       })
-      .catch(function (error) { status.textContent = "Could not refresh (" + error.message + "); retrying."; });
+      .catch(function (error) { status.textContent = "Could not refresh (" + error.message + ")."; });
   }
-  window.setInterval(refresh, seconds * 1000);
+  timer = window.setInterval(refresh, seconds * 1000);
   window.shipspecRefresh = refresh;
 })();
