@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode, UsageError
 from compiler.report import reporter_for
+
+if TYPE_CHECKING:
+    from compiler.verify.run import VerifyResult
 
 
 @click.command("verify")
@@ -55,6 +59,8 @@ def verify_command(
     findings = [f for result in results for f in result.findings]
     if output_format == "json":
         reporter_for("json").success("", [f.__dict__ for f in findings])
+        # the list of findings is the JSON contract; counts go to stderr for people
+        click.echo(_summary(len(findings), results), err=True)
     else:
         for finding in findings:
             click.echo(str(finding))
@@ -63,7 +69,7 @@ def verify_command(
         sys.exit(ExitCode.INVALID)
 
 
-def _summary(problems: int, results: list) -> str:  # type: ignore[type-arg]
+def _summary(problems: int, results: list[VerifyResult]) -> str:
     verified = sum(len(r.verified) for r in results)
     unchanged = sum(len(r.unchanged) for r in results)
     head = f"{problems} problem(s) found" if problems else "verified: no problems found"

@@ -32,8 +32,9 @@ class Finding:
 class Checker(Protocol):
     name: str
 
-    def check(self, root: Path) -> Iterable[Finding]:
-        """Findings for every file of this checker's family under `root` (a generated/ folder)."""
+    def check(self, root: Path, folder: Path | None = None) -> Iterable[Finding]:
+        """Findings for every file of this checker's family under `folder` (default: all of
+        `root`, a generated/ folder), named relative to `root`."""
         ...
 
 

@@ -1,13 +1,13 @@
 """Verify a generated tree one folder at a time: in parallel, and only what changed.
 
-The unit of work is a folder of the tree that owns a manifest
-(`<tenant>/<project>` or `<tenant>/_tenant`): a chart is rendered with the values of
-its project's GitOps repository, so a project is the smallest unit whose result does
-not depend on anything outside it.  A tree without manifests is one unit.
+The unit of work is a `<tenant>/<project>` (or `<tenant>/_tenant`) folder of the tree:
+a chart is rendered with the values of its project's GitOps repository, so a project is
+the smallest unit whose result does not depend on anything outside it.  A tree without
+such folders is one unit.
 
-By default only units whose digest (the manifest's bytes, the size and mtime of every
-file, the verifier's own code) differs from the one recorded at their last clean pass
-are verified; `--all` verifies everything.  The record lives with the platform
+By default only units whose digest (every file's name and bytes, the verifier's code,
+the vendored schemas and the validators' versions) differs from the one recorded at
+their last clean pass are verified; `--all` verifies everything.  The record lives with the platform
 repository's other local state (`.shipspec/verified.json` in the current folder), never
 inside the tree.
 Findings are the same for any number of workers: each unit's are sorted, units are
@@ -16,14 +16,17 @@ kept in path order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 from compiler.errors import UsageError, VerifyError
@@ -32,6 +35,9 @@ from compiler.verify.pipelines import TEMPLATES_REPOSITORY
 from compiler.version import __version__
 
 MANIFEST = Path(".shipspec") / "manifest.json"
+VALIDATOR_PACKAGES = (
+    "helm-python-sdk", "kubernetes-validate", "jsonschema", "tree-sitter", "tree-sitter-c-sharp",
+)  # fmt: skip
 CHECKABLE_NAMES = {"Chart.yaml", "kustomization.yaml", "Pulumi.yaml", "azure-pipelines.yml"}
 
 
@@ -61,7 +67,7 @@ def verify_tree(options: VerifyOptions) -> VerifyResult:
     units = select(discover_units(root), options.only)
     if not units or not any(_has_checkable_files(root / unit) for unit in units):
         raise _nothing_to_verify(root, options.only)
-    record_path = options.record or Path(".shipspec") / "verified.json"
+    record_path = _record_path(options)
     recorded = _read_record(record_path, root)
     digests = {unit: unit_digest(root / unit) for unit in units}
     due = [u for u in units if options.everything or recorded.get(u) != digests[u]]
@@ -79,13 +85,13 @@ def verify_tree(options: VerifyOptions) -> VerifyResult:
 
 
 def discover_units(root: Path) -> list[str]:
-    """Folders of `root` that own a manifest, relative and sorted; `.` when there are none."""
+    """The `<tenant>/<project>` folders of `root` (relative, sorted) that own a manifest or
+    hold anything to check; `.` when `root` is one such folder or has none."""
     if (root / MANIFEST).is_file():
         return ["."]
-    units = sorted(
-        p.parent.parent.relative_to(root).as_posix() for p in root.glob("*/*/" + str(MANIFEST))
-    )
-    return units or ["."]
+    folders = [p for p in root.glob("*/*") if p.is_dir() and not p.is_symlink()]
+    units = [p for p in folders if (p / MANIFEST).is_file() or _has_checkable_files(p)]
+    return sorted(p.relative_to(root).as_posix() for p in units) or ["."]
 
 
 def select(units: Sequence[str], only: Sequence[str]) -> list[str]:
@@ -130,29 +136,58 @@ def _nothing_to_verify(root: Path, only: Sequence[str]) -> VerifyError:
 
 
 def unit_digest(folder: Path) -> str:
-    """What a clean pass of `folder` depended on: its manifest, its files' stats, the verifier."""
+    """What a clean pass of `folder` depended on: every file's name and bytes (a link's
+    target), and the verifier itself."""
     digest = hashlib.sha256(verifier_fingerprint().encode())
-    manifest = folder / MANIFEST
-    if manifest.is_file():
-        digest.update(manifest.read_bytes())
     for directory, subfolders, names in os.walk(folder):
         subfolders.sort()
         for name in sorted(names):
             path = Path(directory, name)
-            stat = path.stat()
+            content = str(path.readlink()).encode() if path.is_symlink() else path.read_bytes()
             relative = path.relative_to(folder).as_posix()
-            digest.update(f"\0{relative}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+            digest.update(f"\0{relative}\0{len(content)}\0".encode())
+            digest.update(content)
     return digest.hexdigest()
 
 
 @cache
 def verifier_fingerprint() -> str:
-    """The version and the verifier's own source: a changed checker re-verifies everything."""
+    """Everything a verdict depends on besides the files: a change re-verifies everything."""
     digest = hashlib.sha256(__version__.encode())
-    for source in sorted(resources.files("compiler.verify").iterdir(), key=lambda p: p.name):
-        if source.name.endswith(".py"):
-            digest.update(source.read_bytes())
+    for package in ("compiler.verify", "compiler.schemas"):
+        for source in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
+            if source.name.endswith((".py", ".json")):
+                digest.update(source.read_bytes())
+    digest.update(tool_versions().encode())
     return digest.hexdigest()
+
+
+def tool_versions() -> str:
+    """The versions of the validators the checkers run (a missing one counts as a version)."""
+    found = []
+    for name in VALIDATOR_PACKAGES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} missing")
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        done = subprocess.run(
+            [kubectl, "version", "--client", "-o", "json"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        found.append(done.stdout)
+    return "\n".join(found)
+
+
+def _record_path(options: VerifyOptions) -> Path:
+    path = options.record or Path(".shipspec") / "verified.json"
+    if path.resolve().is_relative_to(options.root.resolve()):
+        raise UsageError(
+            f"verify would record its clean passes inside the tree ({path.as_posix()})",
+            hint="run it from the platform repository, the folder that holds generated/",
+        )
+    return path
 
 
 def _read_record(path: Path, root: Path) -> dict[str, str]:
@@ -188,21 +223,14 @@ def _tree_key(root: Path) -> str:
 
 # --- checking -----------------------------------------------------------------------------------
 
-_ROOT: Path = Path()
-
 
 def check_units(root: Path, units: Sequence[str], jobs: int) -> dict[str, list[Finding]]:
     """Findings per unit, in forked workers when `jobs` > 1 (same result for any count)."""
-    global _ROOT
     if jobs <= 1 or len(units) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return {unit: check_unit(root, unit) for unit in units}
-    _ROOT = root
     with multiprocessing.get_context("fork").Pool(min(jobs, len(units))) as pool:
-        return dict(zip(units, pool.map(_check_in_worker, units, chunksize=1), strict=True))
-
-
-def _check_in_worker(unit: str) -> list[Finding]:
-    return check_unit(_ROOT, unit)
+        found = pool.map(functools.partial(check_unit, root), units, chunksize=1)
+    return dict(zip(units, found, strict=True))
 
 
 def check_unit(root: Path, unit: str) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -105,3 +106,34 @@ def test_the_command_reports_what_it_skipped(tree: Path, monkeypatch: pytest.Mon
     assert second.exit_code == 0 and "2 unchanged since their last clean pass" in second.output
     assert (tree.parent / ".shipspec" / "verified.json").is_file()
     assert not list(tree.rglob("verified.json"))
+
+
+def test_a_folder_without_a_manifest_is_verified_too(tree: Path) -> None:
+    stray = tree / "fabrikam" / "extra" / "repo"
+    stray.mkdir(parents=True)
+    (stray / "azure-pipelines.yml").write_text("bogus: 1\n", encoding="utf-8")
+    findings, verified, _ = run(tree, everything=True)
+    assert "fabrikam/extra" in verified
+    assert any(line.startswith("fabrikam/extra/repo/azure-pipelines.yml") for line in findings)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(tree: Path) -> None:
+    run(tree)
+    path = tree / PIPELINE
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "trigger" in text
+    path.write_text(text.replace("trigger", "trigxer", 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    findings, verified, _ = run(tree)
+    assert verified == [PROJECT_UNIT] and findings
+
+
+def test_a_dangling_symlink_is_no_crash(tree: Path) -> None:
+    (tree / PROJECT_UNIT / "telemetry" / "x").symlink_to(tree / "nowhere")
+    assert run(tree)[1] == [TENANT_UNIT, PROJECT_UNIT]
+
+
+def test_the_record_may_not_lie_inside_the_tree(tree: Path) -> None:
+    with pytest.raises(UsageError, match="inside the tree"):
+        verify_tree(VerifyOptions(tree, record=tree / PROJECT_UNIT / ".shipspec" / "v.json"))
