@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,25 +12,34 @@ from compiler.ir import Lineage, OutputFile, Ownership
 from compiler.render import SERIALIZED, needs_parse_back
 from tests.conftest import ROOT
 
-ALLOWED = [
-    re.compile(r'\{% from "_lines\.j2" import print_lines %\}'),
-    re.compile(r"\{\{ print_lines\(\w+\) \}\}"),
-    re.compile(r"\{\{ \w+ \| json\((indent=)?2\) \}\}"),
-    re.compile(r"# [^{}%]*"),
-    re.compile(r"\{% for document in documents %\}"),
-    re.compile(r"\{% if not loop\.first %\}"),
-    re.compile(r"---"),
-    re.compile(r"\{% endif %\}"),
-    re.compile(r"\{%- endfor %\}"),
-]
+IMPORT = r'\{% from "_lines\.j2" import print_lines %\}\n'
+SHAPES = {
+    ".json": re.compile(r"\{\{ \w+ \| json\((indent=)?2\) \}\}\n?"),
+    ".yaml": re.compile(
+        IMPORT
+        + r"(# [^{}%\n]*\n)*\{\{ print_lines\(\w+\) \}\}\n?"
+        + r"|"
+        + IMPORT
+        + r"\{% for document in documents %\}\n\{% if not loop\.first %\}\n---\n\{% endif %\}\n"
+        + r"\{\{ print_lines\(document\) \}\}\n\{%- endfor %\}\n?"
+    ),
+}
 
 
 @pytest.mark.parametrize("template", sorted(SERIALIZED))
-def test_a_serialized_template_holds_only_a_serializer_call(template: str) -> None:
+def test_a_serialized_template_is_one_serializer_call_as_a_whole(template: str) -> None:
     source = (templates_root() / template).read_text(encoding="utf-8")
-    for number, line in enumerate(source.splitlines(), 1):
-        if line.strip():
-            assert any(p.fullmatch(line) for p in ALLOWED), f"{template}:{number}: {line!r}"
+    shape = SHAPES[Path(template).with_suffix("").suffix]
+    assert shape.fullmatch(source), f"{template} holds more than a serializer's output"
+
+
+def test_a_template_with_more_than_one_call_is_not_serializer_output() -> None:
+    two_calls = "{{ declaration | json(indent=2) }}\n{{ extra | json(2) }}\n"
+    assert not SHAPES[".json"].fullmatch(two_calls)
+    hand_written = (
+        '{% from "_lines.j2" import print_lines %}\nkey: {{ x }}\n{{ print_lines(lines) }}\n'
+    )
+    assert not SHAPES[".yaml"].fullmatch(hand_written)
 
 
 def test_every_serialized_template_is_used_and_exists() -> None:
