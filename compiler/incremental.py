@@ -58,10 +58,36 @@ def module_fingerprints(source: ProjectSource) -> dict[str, str]:
 
 def project_fingerprint(source: ProjectSource) -> str:
     modules = module_fingerprints(source)
-    return _digest(
-        {"file": source.file, "sha256": source.document.file_sha256, "modules": modules},
-        code_set_hash(),
-    )
+    inputs: dict[str, object] = {
+        "file": source.file,
+        "sha256": source.document.file_sha256,
+        "modules": modules,
+    }
+    tenant = tenant_inputs(source)
+    if tenant is not None:
+        inputs["tenant"] = tenant
+    return _digest(inputs, code_set_hash())
+
+
+def tenant_inputs(source: ProjectSource) -> object:
+    """What the project takes from its tenant: the Tenant document and the tenant's home."""
+    document = source.tenant_document
+    home = source.home
+    own = source.model.spec.azureDevOps
+    if (
+        document is None
+        and home is not None
+        and (home.organization, home.project)
+        == (
+            own.organization,
+            own.project,
+        )
+    ):
+        return None
+    return {
+        "document": None if document is None else [document.file, document.file_sha256],
+        "home": None if home is None else [home.organization, home.project, home.default_branch],
+    }
 
 
 def tenant_fingerprint(fingerprints: Iterable[str]) -> str:

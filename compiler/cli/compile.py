@@ -48,10 +48,20 @@ def compile_command(
     )
     with _progress(output_format) as advance:
         result = compile_specs(options, settings, advance)
+    _warn_unchanged_tags(result, check)
     if check:
         _report_check(result, output_format)
     else:
         _report_compile(result, output_format)
+
+
+def _warn_unchanged_tags(result: CompileResult, check: bool) -> None:
+    from compiler.publish.tag import unchanged_tag_warnings
+
+    written = result.summary.written if result.summary else []
+    changed = [d.path for d in result.drifts] if check else list(written)
+    for warning in unchanged_tag_warnings(changed):
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _report_compile(result: CompileResult, output_format: str) -> None:

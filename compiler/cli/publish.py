@@ -155,11 +155,12 @@ def _report(result: PublishResult, output_format: str, dry_run: bool) -> None:
     for repo in result.repositories:
         _report_text(repo, dry_run)
     counts: dict[str, int] = {}
-    for repo in result.repositories:
+    repositories = [r for r in result.repositories if r.kind == "repository"]
+    for repo in repositories:
         counts[repo.status] = counts.get(repo.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     click.echo(
-        f"{len(result.repositories)} repositor{'y' if len(result.repositories) == 1 else 'ies'}: {summary}"
+        f"{len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'}: {summary}"
     )
 
 
@@ -174,6 +175,8 @@ def _report_text(repo: RepoResult, dry_run: bool) -> None:
     if repo.pull_request is not None:
         where = f" {repo.pull_request.url}" if repo.pull_request.url else ""
         click.echo(f"    pull request {repo.pull_request.number}{where}")
+    if repo.tag:
+        click.echo(f"    tag {repo.tag}")
     if repo.proposal is not None and not repo.proposal.empty:
         families = ", ".join(
             f"{family} +{row['add']} ~{row['update']} -{row['delete']}"

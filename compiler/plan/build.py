@@ -76,10 +76,16 @@ def plan_project(project: Project, targets: Mapping[str, Target]) -> ProjectPlan
     return ProjectPlan(
         tenant=project.tenant,
         folder=project.name,
-        specs={project.source.file: project.source.document.file_sha256},
+        specs=_specs(project),
         files=tuple(files),
         modules={module.name: module.repository for module in project.modules},
     )
+
+
+def _specs(project: Project) -> dict[str, str]:
+    """Every spec file the project's files came from (its own, and its Tenant document)."""
+    documents = [project.source.document, project.source.tenant_document]
+    return {d.file: d.file_sha256 for d in documents if d is not None}
 
 
 def _check_unique(files: list[OutputFile], spec_file: str) -> None:

@@ -119,6 +119,13 @@ class Workspace:
             f"fetch {self.what}", lambda: self._git("fetch", "--prune", "--quiet", "origin")
         )
 
+    def fetch_ref(self, ref: str) -> None:
+        """Bring one more ref (e.g. a tag) and its history into the cache."""
+        self._retry.run(
+            f"fetch {ref} of {self.what}",
+            lambda: self._git("fetch", "--quiet", "--no-tags", "origin", f"+{ref}:{ref}"),
+        )
+
     def push(self, sha: str, branch: str, expected: str | None) -> None:
         """Set the remote branch to ``sha`` if, and only if, it still is ``expected``."""
         ref = f"refs/heads/{branch}"

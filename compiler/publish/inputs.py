@@ -33,6 +33,14 @@ class BranchPolicies:
 
 
 @dataclass(frozen=True)
+class Pusher:
+    """An identity that may push to a branch without a pull request (the deploy pipeline)."""
+
+    identity: str
+    branch: str
+
+
+@dataclass(frozen=True)
 class RepositoryConfig:
     """`.shipspec/repository.json`: where the repository lives and how it is protected."""
 
@@ -41,6 +49,11 @@ class RepositoryConfig:
     project: str | None
     default_branch: str = "main"
     policies: BranchPolicies = BranchPolicies()
+    pushers: tuple[Pusher, ...] = ()
+    readers: tuple[str, ...] = ()
+    """Identities (other projects' Build Services) that read it."""
+    tag: str | None = None
+    """The tag pipelines pin (pipeline-templates): created by publish, never moved."""
 
 
 @dataclass(frozen=True)
@@ -231,20 +244,10 @@ def _desired(repo_dir: Path, inner: str, entry: Mapping[str, Any]) -> DesiredFil
 
 
 def _config(project_dir: Path, repo: str) -> RepositoryConfig:
+    """The repository's own declaration; never another repository's (none: no home)."""
     own = project_dir / repo / REPOSITORY_FILE
     if own.is_file():
         return _read_config(own, repo)
-    # A repository without its own declaration (e.g. a tenant-wide one) lives where its
-    # siblings do; the first declaration in the tenant, in sorted order, decides.
-    for sibling in sorted(project_dir.parent.glob(f"*/*/{REPOSITORY_FILE}")):
-        sibling_config = _read_config(sibling, repo)
-        return RepositoryConfig(
-            name=repo,
-            organization=sibling_config.organization,
-            project=sibling_config.project,
-            default_branch=sibling_config.default_branch,
-            policies=sibling_config.policies,
-        )
     return RepositoryConfig(name=repo, organization=None, project=None)
 
 
@@ -262,8 +265,13 @@ def _read_config(path: Path, repo: str) -> RepositoryConfig:
                 build_validation=bool(policies.get("buildValidation", False)),
                 comment_resolution=bool(policies.get("commentResolution", False)),
             ),
+            pushers=tuple(
+                Pusher(str(p["identity"]), str(p["branch"])) for p in document.get("pushers") or ()
+            ),
+            readers=tuple(str(r) for r in document.get("readers") or ()),
+            tag=str(document["tag"]) if document.get("tag") else None,
         )
-    except (OSError, ValueError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as error:
         raise ShipspecError(
             f"{path.as_posix()} cannot be read: {error}", hint="run shipspec compile"
         ) from None

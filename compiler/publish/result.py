@@ -26,6 +26,10 @@ class RepoResult:
     exit_code: int = ExitCode.OK
     not_compared: list[str] = field(default_factory=list)
     """What a dry run could not check (e.g. without a token: the remote as it is now)."""
+    tag: str | None = None
+    """The tag publish created or found (pipeline-templates)."""
+    kind: str = "repository"
+    """``repository``, or ``azure-devops``: a project's pipelines, environments, groups."""
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -43,6 +47,10 @@ class RepoResult:
         }
         if self.not_compared:
             record["notCompared"] = self.not_compared
+        if self.tag:
+            record["tag"] = self.tag
+        if self.kind != "repository":
+            record["kind"] = self.kind
         if self.diff:
             record["diff"] = self.diff
         if self.error:

@@ -49,10 +49,12 @@ from compiler.publish.providers import (
     RemoteRepository,
 )
 from compiler.publish.providers.cached import CachedProvider, cache_path
+from compiler.publish.provision import finish
 from compiler.publish.record import Recorder
 from compiler.publish.result import PublishResult, RepoResult
 from compiler.publish.retry import RetryPolicy
 from compiler.publish.secrets import redact
+from compiler.publish.tag import ensure_tag
 from compiler.state.services.source import RecordCommit
 
 log = logging.getLogger("shipspec.publish")
@@ -109,23 +111,25 @@ def publish(options: PublishOptions, context: Context) -> PublishResult:
     """Publish every selected repository; one repository's refusal does not stop the rest."""
     targets = discover(options.paths, options.only)
     results: list[RepoResult] = []
+    remotes: dict[str, RemoteRepository] = {}
     for index, target in enumerate(targets):
         result = RepoResult(target.key, branch_name(options.branch_template, target))
         results.append(result)
         try:
-            _publish_one(context, target, result)
+            _publish_one(context, target, result, remotes)
         except ShipspecError as error:
-            _fail(result, error)
+            fail(result, error)
             if isinstance(error, AuthError):
                 for rest in targets[index + 1 :]:
                     skipped = RepoResult(rest.key, branch_name(options.branch_template, rest))
                     skipped.status = "skipped"
                     results.append(skipped)
-                break
+                return PublishResult(tuple(results))
+    results += finish(context, targets, results, remotes)
     return PublishResult(tuple(results))
 
 
-def _fail(result: RepoResult, error: ShipspecError) -> None:
+def fail(result: RepoResult, error: ShipspecError) -> None:
     result.status = "refused" if isinstance(error, PublishRefused) else "failed"
     result.error = redact(error.message)
     result.hint = redact(error.hint)
@@ -136,7 +140,9 @@ def _fail(result: RepoResult, error: ShipspecError) -> None:
 # --- one repository -----------------------------------------------------------------------------
 
 
-def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
+def _publish_one(
+    ctx: Context, target: RepoTarget, result: RepoResult, remotes: dict[str, RemoteRepository]
+) -> None:
     dry = ctx.options.dry_run
     remote = ctx.provider.repository(target, create=not dry)
     if ctx.offline is not None:
@@ -146,6 +152,7 @@ def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
         return
     if remote.created:
         result.actions.append("created repository")
+    remotes[target.key] = remote
     ctx.recorder.repository(target, remote, ctx.provider.name)
     workspace = _workspace(ctx, target, remote)
     if ctx.offline is None:
@@ -154,9 +161,10 @@ def _publish_one(ctx: Context, target: RepoTarget, result: RepoResult) -> None:
     if default_head is None and not dry:
         default_head = _initialise(ctx, workspace, remote)
         result.actions.append(f"initialised {remote.default_branch}")
-    if not dry:
-        result.actions += ctx.provider.apply_policies(target, remote)
-    _publish_branch(ctx, target, remote, workspace, default_head, result)
+    if not dry and default_head is not None:
+        result.actions += ctx.provider.ensure_default_branch(target, remote)
+    holder = _publish_branch(ctx, target, remote, workspace, default_head, result)
+    ensure_tag(ctx, target, remote, workspace, holder, result)
 
 
 def _workspace(ctx: Context, target: RepoTarget, remote: RemoteRepository) -> Workspace:
@@ -186,7 +194,8 @@ def _publish_branch(
     workspace: Workspace,
     default_head: str | None,
     result: RepoResult,
-) -> None:
+) -> str | None:
+    """Publish the branch; the commit whose tree is exactly the generated files (if known)."""
     branch = result.branch
     branch_head = workspace.remote_head(branch)
     foreign = _foreign_commits(ctx, target, workspace, branch_head, default_head)
@@ -210,12 +219,12 @@ def _publish_branch(
     result.proposal = proposal(default_tree, after, families)
     if ctx.options.dry_run:
         _dry_run(workspace, target, base, changes, result, branch_head)
-        return
+        return default_head if result.proposal.empty else None
     if result.proposal.empty:
         result.actions.append(
             f"nothing to propose: {remote.default_branch} already matches the specs"
         )
-        return
+        return default_head
     head = _commit(ctx, target, workspace, parent, changes) if changes else parent
     assert head is not None
     if head != branch_head:
@@ -226,6 +235,7 @@ def _publish_branch(
     info = workspace.commit_info(head)
     ctx.recorder.branch(target, branch, head, _commit_row(target, branch, info))
     _pull_request(ctx, target, remote, info, result)
+    return head
 
 
 def _foreign_commits(

@@ -19,6 +19,7 @@ from compiler.plan import naming
 from compiler.spec.locate import Path_, format_path
 from compiler.spec.models import Secret
 from compiler.spec.source import ProjectSource
+from compiler.spec.tenant import TenantHome, default_home
 
 ModuleSpec = Any
 """The module's own validated settings (a frozen pydantic model of its type)."""
@@ -176,6 +177,11 @@ class Project(Located):
     def workloads(self) -> tuple[Module, ...]:
         return tuple(module for module in self.modules if module.runs_container)
 
+    @property
+    def home(self) -> TenantHome:
+        """The tenant's home in Azure DevOps (where pipeline-templates lives)."""
+        return self.source.home or default_home([self.source])
+
     def git_url(self, repository: str) -> str:
         return naming.git_url(self.organization, self.devops_project, repository)
 
@@ -190,7 +196,7 @@ class Project(Located):
         key_path: str,
         ownership: Ownership = Ownership.MANAGED,
     ) -> OutputFile:
-        lineage = Lineage(self.source.file, key_path, template)
+        lineage = Lineage(self.source.lineage_file(key_path), key_path, template)
         return OutputFile(path, template, context, ownership, lineage)
 
 

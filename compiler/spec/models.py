@@ -438,7 +438,9 @@ class ProjectSpec(SpecModel):
     gitops: GitOps = GitOps()
     pipelines: Pipelines = Pipelines()
     environments: Annotated[tuple[Environment, ...], LIST] = Field(
-        min_length=1, description="the promotion path"
+        (),
+        min_length=1,
+        description="the promotion path; required unless the tenant's Tenant document sets it",
     )
     modules: Annotated[tuple[Module, ...], LIST] = Field(min_length=1)
 
@@ -450,4 +452,43 @@ class Project(SpecModel):
     spec: ProjectSpec
 
 
-KINDS: dict[str, type[SpecModel]] = {"Project": Project}
+# --- the tenant's document -------------------------------------------------------------------
+
+
+class TenantAzureDevOps(SpecModel):
+    organization: AzureDevOpsOrganization = Field(
+        description="the organization of the tenant's own repositories"
+    )
+    project: DisplayName = Field(
+        description="the Azure DevOps project that holds the tenant's pipeline-templates repository"
+    )
+
+
+class TenantSpec(SpecModel):
+    """The tenant's home, and defaults its projects inherit unless they set them."""
+
+    azureDevOps: TenantAzureDevOps
+    registry: Hostname | None = Field(None, description="default Azure Container Registry")
+    feed: FeedName | None = Field(None, description="default Azure Artifacts NuGet feed")
+    repositories: Repositories | None = Field(
+        None, description="default branch and policies of every repository of the tenant"
+    )
+    environments: Annotated[tuple[Environment, ...], LIST] | None = Field(
+        None, min_length=1, description="default promotion path (clusters, regions, approvals)"
+    )
+
+
+class TenantMetadata(SpecModel):
+    name: Slug = Field(description="the tenant (metadata.tenant of its projects)")
+
+
+class Tenant(SpecModel):
+    apiVersion: Literal["shipspec/v1"]
+    kind: Literal["Tenant"]
+    metadata: TenantMetadata
+    spec: TenantSpec
+
+
+KINDS: dict[str, type[SpecModel]] = {"Project": Project, "Tenant": Tenant}
+INHERITED = ("registry", "feed", "repositories", "environments")
+"""The `spec` keys a project inherits from its Tenant document when it does not set them."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import Path_, format_path
 from compiler.spec.models import Project
+
+if TYPE_CHECKING:
+    from compiler.spec.tenant import TenantHome
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,27 @@ class ProjectSource:
 
     model: Project
     document: RawDocument
+    home: TenantHome | None = None
+    """The tenant's home (set once every document of the tenant is read)."""
+    tenant_document: RawDocument | None = None
+    """The tenant's Tenant document, if it has one."""
+    inherited: frozenset[str] = frozenset()
+    """`spec` keys whose value came from the Tenant document (errors and lineage point there)."""
+
+    def origin(self, path: Path_) -> RawDocument:
+        """The document a key path's value came from: the project's, or the Tenant's."""
+        if (
+            self.tenant_document is not None
+            and len(path) >= 2
+            and path[0] == "spec"
+            and path[1] in self.inherited
+        ):
+            return self.tenant_document
+        return self.document
+
+    def lineage_file(self, key_path: str) -> str:
+        """The spec file a generated file's key path names (`spec.environments[0]` ...)."""
+        return self.origin(key_path.replace("[", ".[").split(".")).file
 
     @property
     def tenant(self) -> str:
@@ -30,7 +55,7 @@ class ProjectSource:
         return self.document.file
 
     def span(self, path: Path_, *, at_key: bool = False) -> SourceSpan:
-        return self.document.span(path, at_key=at_key)
+        return self.origin(path).span(path, at_key=at_key)
 
     def problem(
         self, path: Path_, message: str, hint: str = "", *, at_key: bool = False

@@ -18,10 +18,11 @@ from compiler.spec.expressions import find_pipeline_expressions
 from compiler.spec.hints import did_you_mean
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import format_path
-from compiler.spec.models import API_VERSION, KINDS, Project
+from compiler.spec.models import API_VERSION, KINDS, Project, Tenant
 from compiler.spec.schema import describe, schema_diagnostics
 from compiler.spec.secrets import find_literal_secrets
 from compiler.spec.source import ProjectSource
+from compiler.spec.tenant import TenantSource, merge
 
 SECRET_HINT = (
     "store the value in Key Vault and reference it: "
@@ -56,23 +57,28 @@ def validate_documents(
     Documents of a file in `trusted` skip the JSON Schema pass (the slowest): the
     file's exact bytes passed it before. The models and every rule still run.
     """
-    sources: list[ProjectSource] = []
+    projects: list[ProjectSource] = []
+    tenants: list[TenantSource] = []
     diagnostics: list[Diagnostic] = []
     for document in documents:
         found, source = validate_document(
             document, (document.file, document.file_sha256) in trusted
         )
         diagnostics.extend(found)
-        if source is not None:
-            sources.append(source)
+        if isinstance(source, TenantSource):
+            tenants.append(source)
+        elif source is not None:
+            projects.append(source)
+    sources, inherited = merge(projects, tenants)
     sources.sort(key=lambda s: (s.tenant, s.name, s.file, s.document.index))
+    diagnostics.extend(inherited)
     diagnostics.extend(rules.check(sources))
     return sources, diagnostics
 
 
 def validate_document(
     document: RawDocument, trusted: bool = False
-) -> tuple[list[Diagnostic], ProjectSource | None]:
+) -> tuple[list[Diagnostic], ProjectSource | TenantSource | None]:
     envelope = envelope_diagnostics(document)
     if envelope:
         return envelope, None
@@ -83,9 +89,12 @@ def validate_document(
     if secrets or structural:
         return secrets + structural, None
     try:
-        model = Project.model_validate(document.data)
+        model = KINDS[document.data["kind"]].model_validate(document.data)
     except pydantic.ValidationError as error:
         return model_diagnostics(error, document), None
+    if isinstance(model, Tenant):
+        return [], TenantSource(model, document)
+    assert isinstance(model, Project)
     return [], ProjectSource(model, document)
 
 

@@ -20,9 +20,10 @@ def copy_specs(tmp_path: Path, *names: str) -> Path:
     """A platform folder holding copies of the example specs (all, or the named ones)."""
     root = tmp_path / "platform"
     (root / "specs").mkdir(parents=True)
+    tenants = {name.split("/")[0] + "/tenant.yaml" for name in names}
     for spec in sorted(SPECS.rglob("*.yaml")):
         relative = spec.relative_to(SPECS).as_posix()
-        if not names or relative in names:
+        if not names or relative in names or relative in tenants:  # with its Tenant document
             target = root / "specs" / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(spec, target)

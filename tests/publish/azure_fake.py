@@ -2,6 +2,7 @@
 pytest-httpserver, with Git served by local bare repositories (each repository's
 ``remoteUrl`` is the path of a bare repository, so pushes are real Git).
 
+One server holds any number of organizations (the first path segment) and projects.
 Routes (``{org}`` prefix; api-version negotiated through the OPTIONS discovery):
 
 - ``OPTIONS _apis``                                resource locations (route templates)
@@ -9,8 +10,9 @@ Routes (``{org}`` prefix; api-version negotiated through the OPTIONS discovery):
 - ``GET _apis/projects/{project}``                 TeamProject
 - ``GET|POST {project}/_apis/git/repositories[/{name}]``
 - ``GET|POST {project}/_apis/git/repositories/{id}/pullrequests``, ``PATCH .../{prId}``
+- ``GET|POST {project}/_apis/git/repositories/{id}/refs``   (tags: real refs in the bare repo)
 - ``GET|POST {project}/_apis/policy/configurations``, ``PUT .../{id}``
-- ``GET {project}/_apis/build/definitions``
+- the pipeline side in :mod:`tests.publish.azure_fake_pipelines`
 
 Every request must carry the expected ``Authorization`` header, else 401.
 """
@@ -18,6 +20,7 @@ Every request must carry the expected ``Authorization`` header, else 401.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import re
 import uuid
@@ -30,20 +33,24 @@ import git
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from .azure_fake_pipelines import PIPELINE_AREAS, PIPELINE_LOCATIONS, PipelinesMixin
+
 LOCATIONS = [
     ("e81700f7-3be2-46de-8624-2eb35882fcaa", "Location", "ResourceAreas", "_apis/resourceAreas/{areaId}"),
     ("603fe2ac-9723-48b9-88ad-09305aa6c6e1", "core", "projects", "_apis/projects/{*projectId}"),
     ("225f7195-f9c7-4d14-ab28-a83f7ff77e1f", "git", "repositories", "{project}/_apis/git/repositories/{repositoryId}"),
     ("9946fd70-0d40-406e-b686-b4744cbbcc37", "git", "pullRequests", "{project}/_apis/git/repositories/{repositoryId}/pullrequests/{pullRequestId}"),
+    ("2d874a60-a811-4f62-9c9f-963a6ea0a55b", "git", "refs", "{project}/_apis/git/repositories/{repositoryId}/refs/{*filter}"),
     ("dad91cbe-d183-45f8-9c6e-9c1164472121", "policy", "configurations", "{project}/_apis/policy/configurations/{configurationId}"),
-    ("dbeaf647-6167-421a-bda9-c9327b25e2e6", "build", "definitions", "{project}/_apis/build/definitions/{definitionId}"),
+    *PIPELINE_LOCATIONS,
 ]  # fmt: skip
 AREAS = {
     "git": "4e080c62-fa21-4fbc-8fef-2a10a2b38049",
     "policy": "fb13a388-40dd-4a04-b530-013a739c72ef",
-    "build": "965220d5-5bb9-42cf-8d67-9b146df2a5a4",
     "core": "79134c72-4a58-4b42-976c-04e7115f32bf",
+    **PIPELINE_AREAS,
 }
+ZERO = "0" * 40
 
 
 @dataclass
@@ -62,29 +69,53 @@ class Seen:
     query: str
     headers: dict[str, str]
     body: str
+    org: str = ""
 
 
-class FakeAzureDevOps:
+class FakeAzureDevOps(PipelinesMixin):
     def __init__(
-        self, server: HTTPServer, bare_root: Path, token: str, org: str = "contoso"
+        self,
+        server: HTTPServer,
+        bare_root: Path,
+        token: str,
+        org: str = "contoso",
+        projects: tuple[tuple[str, str], ...] = (("contoso", "Payments"),),
     ) -> None:
         self.server = server
         self.root = bare_root
         self.org = org
         self.expected_auth = "Basic " + base64.b64encode(f":{token}".encode()).decode()
-        self.projects = {"payments": {"id": str(uuid.uuid4()), "name": "Payments"}}
-        self.repos: dict[str, dict[str, Any]] = {}
+        self.init_pipelines()
+        self.org_projects: dict[tuple[str, str], dict[str, Any]] = {}
+        for organization, name in projects:
+            self.add_project(organization, name)
+        self.repositories: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.pull_requests: list[dict[str, Any]] = []
         self.policies: list[dict[str, Any]] = []
-        self.definitions: dict[str, list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
         self.hide_pull_requests = 0
         self.requests: list[Seen] = []
-        server.expect_request(re.compile(f"^/{org}/.*")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/[^/]+/.*")).respond_with_handler(self.handle)
 
     @property
     def base_url(self) -> str:
         return self.server.url_for("/{organization}").replace("%7B", "{").replace("%7D", "}")
+
+    @property
+    def repos(self) -> dict[str, dict[str, Any]]:
+        """The default organization's repositories by name (most tests use one project)."""
+        return {r["name"]: r for (org, _, _), r in self.repositories.items() if org == self.org}
+
+    @property
+    def projects(self) -> dict[str, dict[str, Any]]:
+        """The default organization's projects by lower-case name."""
+        return {name: p for (org, name), p in self.org_projects.items() if org == self.org}
+
+    def add_project(self, org: str, name: str) -> dict[str, Any]:
+        project = {"id": str(uuid.uuid4()), "name": name, "state": "wellFormed"}
+        self.org_projects[(org, name.lower())] = project
+        self.add_identity(org, f"{name} Build Service ({org})", kind="service")
+        return project
 
     def fail(self, method: str, path: str, status: int, times: int = 1, **headers: str) -> None:
         self.faults.append(Fault(method, path, status, times, headers))
@@ -95,7 +126,8 @@ class FakeAzureDevOps:
     # --- dispatch -------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        path = unquote(request.path)[len(self.org) + 1 :]
+        org, _, rest = unquote(request.path).lstrip("/").partition("/")
+        path = "/" + rest
         self.requests.append(
             Seen(
                 request.method,
@@ -103,6 +135,7 @@ class FakeAzureDevOps:
                 request.query_string.decode(),
                 dict(request.headers),
                 request.get_data(as_text=True),
+                org,
             )
         )
         if request.headers.get("Authorization") != self.expected_auth:
@@ -114,8 +147,20 @@ class FakeAzureDevOps:
         for pattern, method, handler in self._routes():
             match = re.fullmatch(pattern, path, re.IGNORECASE)
             if match and request.method == method:
-                return handler(request, *match.groups())
+                try:
+                    return self._call(handler, request, org, match.groups())
+                except LookupError as missing:
+                    return _error(
+                        404, f"TF200016: The following project does not exist: {missing}."
+                    )
         return _error(404, f"no route for {request.method} {path}")
+
+    @staticmethod
+    def _call(handler: Any, request: Request, org: str, groups: tuple[str, ...]) -> Response:
+        """Handlers take the organization; a subclass's one-organization handlers need not."""
+        if "org" in inspect.signature(handler).parameters:
+            return handler(request, org, *groups)  # type: ignore[no-any-return]
+        return handler(request, *groups)  # type: ignore[no-any-return]
 
     def _routes(self) -> list[tuple[str, str, Any]]:
         repo = r"/([^/]+)/_apis/git/repositories"
@@ -124,19 +169,22 @@ class FakeAzureDevOps:
             (r"/_apis/resourceAreas", "GET", self.resource_areas),
             (r"/_apis/projects/([^/]+)", "GET", self.project),
             (repo + r"/([^/]+)", "GET", self.get_repository),
+            (repo + r"/([^/]+)", "PATCH", self.update_repository),
             (repo, "POST", self.create_repository),
             (repo + r"/([^/]+)/pullrequests", "GET", self.list_prs),
             (repo + r"/([^/]+)/pullrequests", "POST", self.create_pr),
             (repo + r"/([^/]+)/pullrequests/(\d+)", "PATCH", self.update_pr),
+            (repo + r"/([^/]+)/refs", "GET", self.list_refs),
+            (repo + r"/([^/]+)/refs", "POST", self.update_refs),
             (r"/([^/]+)/_apis/policy/configurations", "GET", self.list_policies),
             (r"/([^/]+)/_apis/policy/configurations", "POST", self.create_policy),
             (r"/([^/]+)/_apis/policy/configurations/(\d+)", "PUT", self.update_policy),
-            (r"/([^/]+)/_apis/build/definitions", "GET", self.list_definitions),
+            *self.pipeline_routes(),
         ]
 
     # --- discovery ------------------------------------------------------------------------------
 
-    def options(self, request: Request) -> Response:
+    def options(self, request: Request, org: str = "") -> Response:
         value = [
             {
                 "id": lid, "area": area, "resourceName": resource, "routeTemplate": template,
@@ -146,13 +194,19 @@ class FakeAzureDevOps:
         ]  # fmt: skip
         return _json({"count": len(value), "value": value})
 
-    def resource_areas(self, request: Request) -> Response:
-        base = self.server.url_for(f"/{self.org}")
+    def resource_areas(self, request: Request, org: str = "") -> Response:
+        base = self.server.url_for(f"/{org or self.org}")
         value = [{"id": aid, "name": name, "locationUrl": base} for name, aid in AREAS.items()]
         return _json({"count": len(value), "value": value})
 
-    def project(self, request: Request, name: str) -> Response:
-        found = self.projects.get(name.lower())
+    def find_project(self, org: str, key: str) -> dict[str, Any] | None:
+        for (organization, _), project in self.org_projects.items():
+            if organization == org and key.lower() in (project["id"], project["name"].lower()):
+                return project
+        return None
+
+    def project(self, request: Request, org: str, name: str) -> Response:
+        found = self.find_project(org, name)
         if found is None:
             return _error(404, f"TF200016: The following project does not exist: {name}.")
         return _json(found)
@@ -160,48 +214,112 @@ class FakeAzureDevOps:
     # --- repositories ---------------------------------------------------------------------------
 
     def _repo_json(self, repo: dict[str, Any]) -> dict[str, Any]:
+        project = self.org_projects[(repo["org"], repo["project"].lower())]
         return {
             "id": repo["id"],
             "name": repo["name"],
             "remoteUrl": str(repo["path"]),
-            "webUrl": f"https://dev.azure.com/{self.org}/Payments/_git/{repo['name']}",
-            "project": self.projects["payments"],
+            "webUrl": f"https://dev.azure.com/{repo['org']}/{project['name']}/_git/{repo['name']}",
+            "project": project,
+            "defaultBranch": repo.get("defaultBranch"),
         }
 
-    def _repo(self, key: str) -> dict[str, Any] | None:
-        for repo in self.repos.values():
+    def find_repo(self, org: str, project: str, key: str) -> dict[str, Any] | None:
+        owner = self.find_project(org, project)
+        for (organization, name, _), repo in self.repositories.items():
+            if organization != org or owner is None or name != owner["name"].lower():
+                continue
             if key.lower() in (repo["id"].lower(), repo["name"].lower()):
                 return repo
         return None
 
-    def get_repository(self, request: Request, project: str, key: str) -> Response:
-        repo = self._repo(key)
+    def get_repository(self, request: Request, org: str, project: str, key: str) -> Response:
+        repo = self.find_repo(org, project, key)
         if repo is None:
             return _error(
                 404, f"TF401019: The Git repository with name or identifier {key} does not exist."
             )
         return _json(self._repo_json(repo))
 
-    def create_repository(self, request: Request, project: str) -> Response:
-        body = request.get_json()
-        assert body["project"]["id"] == self.projects["payments"]["id"]
-        if self._repo(body["name"]) is not None:
-            return _error(409, "TF400948: A Git repository with this name already exists.")
-        return _json(self._repo_json(self.add_repository(body["name"])), 201)
+    def update_repository(self, request: Request, org: str, project: str, key: str) -> Response:
+        """PATCH defaultBranch: the branch must exist (as the service requires)."""
+        repo = self.find_repo(org, project, key)
+        if repo is None:
+            return _error(404, f"TF401019: repository {key} does not exist.")
+        wanted = request.get_json().get("defaultBranch")
+        bare = git.Repo(repo["path"])
+        if wanted and _ref_sha(bare, wanted) == ZERO:
+            return _error(400, f"TF401398: The branch {wanted} does not exist.")
+        if wanted:
+            repo["defaultBranch"] = wanted
+            bare.git.symbolic_ref("HEAD", wanted)
+        return _json(self._repo_json(repo))
 
-    def add_repository(self, name: str) -> dict[str, Any]:
-        path = self.root / f"{name}.git"
+    def create_repository(self, request: Request, org: str, project: str) -> Response:
+        body = request.get_json()
+        owner = self.find_project(org, project)
+        assert owner is not None and body["project"]["id"] == owner["id"]
+        if self.find_repo(org, project, body["name"]) is not None:
+            return _error(409, "TF400948: A Git repository with this name already exists.")
+        return _json(self._repo_json(self.add_repository(body["name"], org, owner["name"])), 201)
+
+    def add_repository(
+        self, name: str, org: str | None = None, project: str = "Payments"
+    ) -> dict[str, Any]:
+        org = org or self.org
+        path = self.root / org / project / f"{name}.git"
         git.Repo.init(path, bare=True, initial_branch="main")
-        repo = {"id": str(uuid.uuid4()), "name": name, "path": path}
-        self.repos[name] = repo
+        repo = {"id": str(uuid.uuid4()), "name": name, "path": path, "org": org, "project": project}
+        self.repositories[(org, project.lower(), name.lower())] = repo
         return repo
+
+    def repo_by_id(self, repo_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.repositories.values() if r["id"] == repo_id), None)
+
+    # --- refs (tags) ----------------------------------------------------------------------------
+
+    def list_refs(self, request: Request, org: str, project: str, key: str) -> Response:
+        repo = self.find_repo(org, project, key)
+        if repo is None:
+            return _error(404, f"TF401019: repository {key} does not exist.")
+        wanted = "refs/" + request.args.get("filter", "")
+        found = [
+            {"name": ref.path, "objectId": ref.object.hexsha}
+            for ref in git.Repo(repo["path"]).references
+            if ref.path.startswith(wanted)
+        ]
+        return _json({"count": len(found), "value": found})
+
+    def update_refs(self, request: Request, org: str, project: str, key: str) -> Response:
+        """GitRefUpdate[] -> GitRefUpdateResult[]; a stale oldObjectId fails that update."""
+        repo = self.find_repo(org, project, key)
+        if repo is None:
+            return _error(404, f"TF401019: repository {key} does not exist.")
+        bare = git.Repo(repo["path"])
+        results = []
+        for update in request.get_json():
+            current = _ref_sha(bare, update["name"])
+            ok = current == update["oldObjectId"]
+            if ok:
+                bare.git.update_ref(update["name"], update["newObjectId"])
+            results.append(
+                {
+                    "name": update["name"],
+                    "oldObjectId": update["oldObjectId"],
+                    "newObjectId": update["newObjectId"],
+                    "success": ok,
+                    "updateStatus": "succeeded" if ok else "staleOldObjectId",
+                    "repositoryId": repo["id"],
+                }
+            )
+        return _json({"count": len(results), "value": results}, 200)
 
     # --- pull requests --------------------------------------------------------------------------
 
     def _pr_json(self, pr: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in pr.items() if key != "repositoryId"}
 
-    def list_prs(self, request: Request, project: str, repo_id: str) -> Response:
+    def list_prs(self, request: Request, org: str, project: str, repo_id: str) -> Response:
         if self.hide_pull_requests > 0:
             self.hide_pull_requests -= 1
             return _json({"count": 0, "value": []})
@@ -216,7 +334,7 @@ class FakeAzureDevOps:
         ]
         return _json({"count": len(found), "value": [self._pr_json(pr) for pr in found]})
 
-    def create_pr(self, request: Request, project: str, repo_id: str) -> Response:
+    def create_pr(self, request: Request, org: str, project: str, repo_id: str) -> Response:
         body = request.get_json()
         for pr in self.pull_requests:
             same = (pr["sourceRefName"], pr["targetRefName"]) == (
@@ -241,34 +359,48 @@ class FakeAzureDevOps:
         self.pull_requests.append(pr)
         return _json(self._pr_json(pr), 201)
 
-    def update_pr(self, request: Request, project: str, repo_id: str, number: str) -> Response:
+    def update_pr(
+        self, request: Request, org: str, project: str, repo_id: str, number: str
+    ) -> Response:
         pr = next(p for p in self.pull_requests if p["pullRequestId"] == int(number))
         body = request.get_json()
         pr.update({k: v for k, v in body.items() if k in ("title", "description", "status")})
         return _json(self._pr_json(pr))
 
-    # --- policies and pipelines -----------------------------------------------------------------
+    # --- policies -------------------------------------------------------------------------------
 
-    def list_policies(self, request: Request, project: str) -> Response:
+    def list_policies(self, request: Request, org: str, project: str) -> Response:
         kind = request.args.get("policyType")
-        found = [p for p in self.policies if kind is None or p["type"]["id"] == kind]
-        return _json({"count": len(found), "value": found})
+        found = [
+            p
+            for p in self.policies
+            if (kind is None or p["type"]["id"] == kind) and p.get("_org", org) == org
+        ]
+        return _json({"count": len(found), "value": [_public(p) for p in found]})
 
-    def create_policy(self, request: Request, project: str) -> Response:
+    def create_policy(self, request: Request, org: str, project: str) -> Response:
         body = request.get_json()
         policy = {**body, "id": len(self.policies) + 1, "revision": 1, "isDeleted": False}
+        policy["_org"] = org
         self.policies.append(policy)
-        return _json(policy, 201)
+        return _json(_public(policy), 201)
 
-    def update_policy(self, request: Request, project: str, number: str) -> Response:
+    def update_policy(self, request: Request, org: str, project: str, number: str) -> Response:
         policy = next(p for p in self.policies if p["id"] == int(number))
         policy.update(request.get_json())
         policy["revision"] += 1
-        return _json(policy)
+        return _json(_public(policy))
 
-    def list_definitions(self, request: Request, project: str) -> Response:
-        found = self.definitions.get(request.args.get("repositoryId", ""), [])
-        return _json({"count": len(found), "value": found})
+
+def _ref_sha(bare: git.Repo, name: str) -> str:
+    try:
+        return str(bare.git.rev_parse("--verify", "-q", name))
+    except git.GitCommandError:
+        return ZERO
+
+
+def _public(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if not k.startswith("_")}
 
 
 def _json(document: Any, status: int = 200) -> Response:

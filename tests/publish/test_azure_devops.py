@@ -238,7 +238,16 @@ def test_build_validation_policy_follows_the_pipeline(
 ) -> None:
     assert publish(platform, ado).exit_code == 0
     repo_id = ado.repos["payments-api"]["id"]
-    ado.definitions[repo_id] = [{"id": 7, "name": "payments-api-ci"}]
+    ado.definitions.append(
+        {
+            "id": 7,
+            "name": "payments-api-ci",
+            "path": "\\payments",
+            "revision": 1,
+            "repository": {"id": repo_id, "type": "TfsGit"},
+            "project": ado.find_project("contoso", "Payments"),
+        }
+    )
     assert publish(platform, ado).exit_code == 0
     builds = [p for p in ado.policies if p["type"]["id"].startswith("0609b952")]
     assert len(builds) == 1 and builds[0]["settings"]["buildDefinitionId"] == 7

@@ -49,7 +49,9 @@ def test_first_publish_one_branch_commit_and_pull_request_per_repository(
         assert len(commits) == 1
         found = trailers(commits[0])
         assert set(TRAILERS) <= set(found)
-        assert found["Shipspec-Spec"].startswith("specs/contoso/payments.yaml@")
+        specs = sorted(v for k, v in commits[0].trailers_list if k == "Shipspec-Spec")
+        assert specs[0].startswith("specs/contoso/payments.yaml@")
+        assert specs[1].startswith("specs/contoso/tenant.yaml@")  # NuGet.config's feed
         assert found["Shipspec-Version"]
         assert commits[0].author.email == "shipspec-bot@noreply.invalid"
         clone = platform.clone(repo)

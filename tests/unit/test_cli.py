@@ -26,7 +26,7 @@ def test_validate_examples(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     code, output = invoke("validate", "specs/")
     assert code == 0
-    assert output == "3 file(s) valid: 3 project(s), 7 module(s), 3 tenant(s)\n"
+    assert output == "4 file(s) valid: 3 project(s), 7 module(s), 3 tenant(s)\n"
 
 
 def test_validate_defaults_to_the_specs_folder(monkeypatch: pytest.MonkeyPatch) -> None:

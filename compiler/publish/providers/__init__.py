@@ -57,6 +57,22 @@ class Provider(Protocol):
         """Make the default branch's policies what the spec declares; what changed."""
         ...
 
+    def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
+        """Make the host's default branch the declared one (once it exists); what changed."""
+        ...
+
+    def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
+        """The commit ``refs/tags/<tag>`` points at, or None."""
+        ...
+
+    def create_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str, sha: str) -> None:
+        """Create the tag; never moves an existing one."""
+        ...
+
+    def pipeline_setup(self, *, dry_run: bool) -> Any:
+        """What provisions pipelines, environments, groups and permissions (None: nothing)."""
+        ...
+
     def find_pull_request(
         self, target: RepoTarget, remote: RemoteRepository, source: str, dest: str
     ) -> PullRequestInfo | None: ...

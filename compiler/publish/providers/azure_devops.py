@@ -25,6 +25,8 @@ from azure.devops.v7_1.git.git_client import GitClient
 from azure.devops.v7_1.git.models import (
     GitPullRequest,
     GitPullRequestSearchCriteria,
+    GitRefUpdate,
+    GitRepository,
     GitRepositoryCreateOptions,
     TeamProjectReference,
 )
@@ -45,13 +47,16 @@ T = TypeVar("T")
 READ = "Code (Read) — the identity needs Read on the repository"
 CREATE_REPO = "Code (Read & write) — the identity needs Create repository in the project"
 PULL_REQUESTS = "Code (Read & write) — the identity needs Contribute to pull requests"
+TAG = "Code (Read & write) — the identity needs Create tag on the repository"
+MANAGE_REPO = "Code (Read, write & manage) — the identity needs Edit repository settings"
+ZERO = "0" * 40
 
 
-class _Absent(Exception):
+class Absent(Exception):
     """404: the thing asked for does not exist."""
 
 
-class _Conflict(Exception):
+class Conflict(Exception):
     """409: e.g. an active pull request for these branches already exists."""
 
 
@@ -135,9 +140,9 @@ class AzureDevOpsProvider:
                 "organization, and its identity holds the permission named above",
             )
         if status == 404:
-            return _Absent(detail)
+            return Absent(detail)
         if status == 409:
-            return _Conflict(detail)
+            return Conflict(detail)
         if status == 429 or status >= 500:
             return TransientError(
                 f"{what}: Azure DevOps answered HTTP {status}: {detail}",
@@ -152,16 +157,52 @@ class AzureDevOpsProvider:
             self._clients[key] = self._configure(kind(url, self._creds))
         return self._clients[key]  # type: ignore[no-any-return]
 
-    def _area_url(self, organization: str, area: str) -> str:
+    def raw(
+        self,
+        organization: str,
+        kind: type,
+        what: str,
+        permission: str,
+        method: str,
+        location: str,
+        version: str,
+        route: Mapping[str, str],
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """A call through the SDK's transport, answered as JSON (for models that drop fields)."""
+        client = self.client(organization, kind)
+
+        def send() -> Any:
+            response = client._send(
+                http_method=method,
+                location_id=location,
+                version=version,
+                route_values=dict(route),
+                query_parameters=dict(query or {}),
+                content=body,
+            )
+            return response.json() if response.content else None
+
+        return self.call(what, permission, send)
+
+    def pipeline_setup(self, *, dry_run: bool) -> Any:
+        from compiler.publish.providers.azure_setup import Setups
+
+        return Setups(self, dry_run)
+
+    def _area_url(self, organization: str, area: str | None) -> str:
         """Where a resource area is served (what the SDK's Connection would look up)."""
         base = self.url_template.format(organization=organization)
+        if area is None:
+            return base
         if organization not in self._areas:
             locations = self._configure(LocationClient(base, self._creds))
             try:
                 areas = self.call(
                     f"discover {base}", READ, lambda: locations.get_resource_areas() or []
                 )
-            except _Absent:
+            except Absent:
                 areas = []
             self._areas[organization] = {a.id.lower(): a.location_url for a in areas}
         return self._areas[organization].get(area.lower(), base)
@@ -179,7 +220,7 @@ class AzureDevOpsProvider:
                 lambda: git.get_repository(name, project=project),
             )
             created = False
-        except _Absent:
+        except Absent:
             if not create:
                 return None
             found = self._create_repository(target, org, project)
@@ -200,7 +241,7 @@ class AzureDevOpsProvider:
             team_project = self.call(
                 f"{target.key}: look up project {project}", READ, lambda: core.get_project(project)
             )
-        except _Absent:
+        except Absent:
             raise ExternalError(
                 f"{target.key}: Azure DevOps project {project!r} does not exist in organization {org!r}",
                 hint="create the project, or fix spec.azureDevOps.project",
@@ -214,12 +255,62 @@ class AzureDevOpsProvider:
                 CREATE_REPO,
                 lambda: git.create_repository(options, project=project),
             )
-        except _Conflict:  # created by a concurrent run (or an earlier attempt that timed out)
+        except Conflict:  # created by a concurrent run (or an earlier attempt that timed out)
             return self.call(
                 f"{target.key}: look up repository {target.config.name}",
                 READ,
                 lambda: git.get_repository(target.config.name, project=project),
             )
+
+    def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
+        org, project = _where(target)
+        git = self.client(org, GitClient)
+        wanted = f"refs/heads/{remote.default_branch}"
+        found = self.call(
+            f"{target.key}: look up repository {remote.name}",
+            READ,
+            lambda: git.get_repository(remote.external_id, project=project),
+        )
+        if found.default_branch == wanted:
+            return []
+        body = GitRepository(default_branch=wanted)
+        self.call(
+            f"{target.key}: set the default branch",
+            MANAGE_REPO,
+            lambda: git.update_repository(body, remote.external_id, project=project),
+        )
+        return [f"set default branch {remote.default_branch}"]
+
+    # --- tags ----------------------------------------------------------------------------------
+
+    def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
+        org, project = _where(target)
+        git = self.client(org, GitClient)
+        refs = self.call(
+            f"{target.key}: look up refs/tags/{tag}",
+            READ,
+            lambda: (
+                git.get_refs(
+                    remote.external_id, project=project, filter=f"tags/{tag}", peel_tags=True
+                )
+                or []
+            ),
+        )
+        exact = [r for r in refs if r.name == f"refs/tags/{tag}"]
+        return (exact[0].peeled_object_id or exact[0].object_id) if exact else None
+
+    def create_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str, sha: str) -> None:
+        org, project = _where(target)
+        git = self.client(org, GitClient)
+        update = GitRefUpdate(name=f"refs/tags/{tag}", old_object_id=ZERO, new_object_id=sha)
+        answers = self.call(
+            f"{target.key}: create refs/tags/{tag}",
+            TAG,
+            lambda: git.update_refs([update], remote.external_id, project=project) or [],
+        )
+        if not answers or not answers[0].success:
+            status = answers[0].update_status if answers else "no answer"
+            raise ExternalError(f"{target.key}: Azure DevOps refused refs/tags/{tag} ({status})")
 
     # --- branch policies -----------------------------------------------------------------------
 
@@ -273,7 +364,7 @@ class AzureDevOpsProvider:
                 PULL_REQUESTS,
                 lambda: git.create_pull_request(body, remote.external_id, project=project),
             )
-        except _Conflict:
+        except Conflict:
             # TF401179: one is already active (opened by an attempt whose answer was lost).
             existing = self.find_pull_request(
                 target, remote, draft.source_branch, draft.target_branch

@@ -25,6 +25,8 @@ ALWAYS_UNKNOWN = (
     "the remote branches since the cache was last fetched (no token: nothing was fetched)",
     "branch policies (not read without a token)",
     "the pull request (whether one is open, its description)",
+    "pipelines, environments and their checks, variable groups and permissions "
+    "(not read without a token)",
 )
 
 
@@ -78,6 +80,23 @@ class CachedProvider:
 
     def git_environment(self) -> Mapping[str, str]:
         return {}
+
+    def pipeline_setup(self, *, dry_run: bool) -> None:
+        return None
+
+    def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
+        return []
+
+    def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
+        """The tag as the cached clone last saw it (None: not known here)."""
+        try:
+            repo = git.Repo(self.cache_path(target))
+            return str(repo.git.rev_parse("--verify", "-q", f"refs/tags/{tag}^{{commit}}"))
+        except (OSError, git.GitError):
+            return None
+
+    def create_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str, sha: str) -> None:
+        raise AssertionError("a dry run never creates tags")
 
     def apply_policies(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
         return []

@@ -59,6 +59,28 @@ class LocalProvider:
     def git_environment(self) -> Mapping[str, str]:
         return {}
 
+    def pipeline_setup(self, *, dry_run: bool) -> None:
+        """No pipelines offline: the local provider hosts Git only."""
+        return None
+
+    def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
+        return []
+
+    def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
+        try:
+            return str(
+                git.Repo(remote.url).git.rev_parse("--verify", "-q", f"refs/tags/{tag}^{{commit}}")
+            )
+        except git.GitCommandError:
+            return None
+
+    def create_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str, sha: str) -> None:
+        """Like Azure DevOps' ref update with a zero old id: refused if the tag appeared."""
+        try:
+            git.Repo(remote.url).git.update_ref(f"refs/tags/{tag}", sha, "")
+        except git.GitCommandError as error:
+            raise ExternalError(f"{target.key}: cannot create refs/tags/{tag}: {error}") from None
+
     def apply_policies(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
         policies = target.config.policies
         wanted = {

@@ -240,6 +240,7 @@ def _environments(project: Project) -> list[dict[str, Any]]:
 
 
 def _groups(project: Project, pipeline: PipelineSpec) -> list[dict[str, Any]]:
+    """One variable group per environment, linked to that environment's Key Vault."""
     secrets = list(PULUMI_SECRETS) if pipeline.kind == "infrastructure" else []
     return [
         {
@@ -259,7 +260,7 @@ def templates_repository(tenant: str, projects: Sequence[Project]) -> Iterator[O
     first = min(projects, key=lambda p: p.name)
     root = TEMPLATES_REPOSITORY
     tag = f"v{__version__}"
-    homes = sorted({(p.organization, p.devops_project) for p in projects})
+    home = first.home
     context = template_context()
     for path in TEMPLATE_FILES:
         yield first.file(
@@ -268,16 +269,9 @@ def templates_repository(tenant: str, projects: Sequence[Project]) -> Iterator[O
     summary = {
         "tenant": tenant,
         "tag": tag,
-        "homes": [{"organization": o, "project": p} for o, p in homes],
+        "homes": [{"organization": home.organization, "project": home.project}],
         "templates": [_described(path) for path in TEMPLATE_FILES],
-        "declaration": {
-            "apiVersion": "shipspec/v1",
-            "name": TEMPLATES_REPOSITORY,
-            "tenant": tenant,
-            "defaultBranch": "main",
-            "tag": tag,
-            "homes": [{"organization": o, "project": p} for o, p in homes],
-        },
+        "declaration": templates_declaration(tenant, tag, projects),
     }
     yield first.file(
         f"{root}/README.md", f"{FAMILY}/tenant/README.md.j2", summary, "spec.pipelines"
@@ -289,6 +283,28 @@ def templates_repository(tenant: str, projects: Sequence[Project]) -> Iterator[O
         summary,
         "spec.pipelines",
     )
+
+
+def templates_declaration(tenant: str, tag: str, projects: Sequence[Project]) -> dict[str, Any]:
+    """pipeline-templates lives in the tenant's home; every using project's pipelines read it."""
+    home = projects[0].home
+    readers = sorted({home.build_service(p.organization, p.devops_project) for p in projects})
+    return {
+        "apiVersion": "shipspec/v1",
+        "organization": home.organization,
+        "project": home.project,
+        "name": TEMPLATES_REPOSITORY,
+        "tenant": tenant,
+        "defaultBranch": home.default_branch,
+        "tag": tag,
+        "policies": {
+            "minimumReviewers": home.policies.minimumReviewers,
+            "buildValidation": False,
+            "commentResolution": home.policies.commentResolution,
+        },
+        "pushers": [],
+        "readers": readers,
+    }
 
 
 def _described(path: str) -> dict[str, Any]:

@@ -296,6 +296,6 @@ def templates_resource(project: Project, repository: str) -> dict[str, str]:
     tag = project.templates_ref or f"v{__version__}"
     return {
         "repository": TEMPLATES_ALIAS,
-        "name": f"{project.devops_project}/{repository}",
+        "name": f"{project.home.project}/{repository}",
         "ref": f"refs/tags/{tag}",
     }

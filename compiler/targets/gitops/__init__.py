@@ -28,6 +28,7 @@ from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment, Project
 from compiler.serialize import lines
 from compiler.targets.gitops import objects
+from compiler.targets.repo import declaration_file
 
 FAMILY = "gitops"
 KUSTOMIZE = "kustomize"
@@ -42,6 +43,7 @@ class GitOpsRepository:
         if not workloads:
             return
         layout = Layout(project, workloads)
+        yield declaration_file(project, layout.root, pushes=True)
         yield layout.readme()
         yield from layout.engine_files()
         if project.manifests == "helm":

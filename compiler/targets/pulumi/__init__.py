@@ -19,6 +19,7 @@ from compiler.plan.naming import sdk_version
 from compiler.resolve.model import Project
 from compiler.targets.pulumi.plan import infra_plan
 from compiler.targets.pulumi.sizing import sizing_context, sizing_summary
+from compiler.targets.repo import declaration_file
 
 FAMILY = "pulumi"
 
@@ -48,6 +49,7 @@ def infra_files(project: Project) -> Iterator[OutputFile]:
         values = {**context, **(extra or {})}
         return project.file(f"{root}/{path}", f"{FAMILY}/{template}", values, key_path)
 
+    yield declaration_file(project, root, pushes=False)
     yield managed("Pulumi.yaml", "Pulumi.yaml.j2", "metadata.name")
     for index, stack in enumerate(plan["stacks"]):
         yield managed(

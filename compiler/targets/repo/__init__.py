@@ -127,6 +127,10 @@ def _environment_values(module: Module, environment: Environment) -> dict[str, A
 
 
 def _repository_values(project: Project, module: Module) -> dict[str, Any]:
+    """An infrastructure module's repository has no pipeline (its stores are stacked in
+    `<project>-infra`), so nothing could run its build validation."""
+    policies = dict(project.policies)
+    policies["buildValidation"] = bool(policies["buildValidation"]) and module.is_dotnet
     return {
         "apiVersion": "shipspec/v1",
         "organization": project.organization,
@@ -134,8 +138,37 @@ def _repository_values(project: Project, module: Module) -> dict[str, Any]:
         "name": module.repository,
         "module": module.name,
         "defaultBranch": project.default_branch,
-        "policies": dict(project.policies),
+        "policies": policies,
     }
+
+
+def declaration_file(project: Project, repository: str, *, pushes: bool) -> OutputFile:
+    """`.shipspec/repository.json` of a project-wide repository (`<project>-gitops`/`-infra`).
+
+    GitOps and infra changes are production changes, so the spec's reviewers apply;
+    the deploy pipeline's identity may push to the default branch of the GitOps
+    repository (``pushes``) without a pull request, and nowhere else.  Nothing
+    builds the GitOps repository, so it gets no build validation.
+    """
+    policies = dict(project.policies)
+    policies["buildValidation"] = bool(policies["buildValidation"]) and not pushes
+    identity = project.home.build_service(project.organization, project.devops_project)
+    pusher = {"identity": identity, "branch": project.default_branch, "withoutPullRequest": True}
+    declaration = {
+        "apiVersion": "shipspec/v1",
+        "organization": project.organization,
+        "project": project.devops_project,
+        "name": repository,
+        "defaultBranch": project.default_branch,
+        "policies": policies,
+        "pushers": [pusher] if pushes else [],
+    }
+    return project.file(
+        f"{repository}/.shipspec/repository.json",
+        f"{FAMILY}/repository.json.j2",
+        {"repository": declaration},
+        "spec.repositories",
+    )
 
 
 def _feed_values(project: Project) -> dict[str, str]:

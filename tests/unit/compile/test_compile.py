@@ -108,7 +108,9 @@ def test_explain_names_spec_line_key_and_template_for_every_file(tmp_path: Path)
     manifest = json.loads(manifest_path.read_text())
     for relative, entry in manifest["files"].items():
         lineage = explain_file(manifest_path.parent.parent / relative)
-        assert lineage["spec"].startswith("specs/contoso/payments.yaml:")
+        inherited = entry["keyPath"] == "spec.feed"  # set in the tenant's Tenant document
+        expected = "specs/contoso/tenant.yaml:" if inherited else "specs/contoso/payments.yaml:"
+        assert lineage["spec"].startswith(expected)
         assert lineage["keyPath"] == entry["keyPath"]
         assert (ROOT / lineage["template"]).is_file()
     dockerfile = explain_file(root / "generated/contoso/payments/payments-api/Dockerfile")
@@ -254,7 +256,7 @@ def test_output_is_identical_whatever_input_order_cwd_locale_or_clock(tmp_path: 
         [
             sys.executable, "-m", "compiler", "compile",
             str(second / "specs/northwind"), str(second / "specs/fabrikam"),
-            str(second / "specs/contoso/payments.yaml"),
+            str(second / "specs/contoso/payments.yaml"), str(second / "specs/contoso/tenant.yaml"),
             "-o", str(second / "generated"),
         ],
         cwd=tmp_path,
