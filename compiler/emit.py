@@ -24,12 +24,13 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import ExitCode, ShipspecError
+from compiler.intact import StatRecord
 from compiler.ir import OutputFile, ProjectPlan
 from compiler.version import __version__
 
@@ -311,7 +312,9 @@ def _prepare(
     owned = {path: entry.get("sha256") for path, entry in old["files"].items()}
     checked: set[str] = set()
     targets = {f.path: safe_target(project_dir, f.path, checked) for f in chosen.files}
-    changed = [f for f in chosen.files if _changed(targets[f.path], f, owned.get(f.path))]
+    record = StatRecord(root, output.plan.tenant, output.plan.folder)
+    changed = [f for f in chosen.files if _changed(targets[f.path], f, owned.get(f.path), record)]
+    record.save()
     retired = not chosen.files and not kept
     manifest = None if retired else manifest_bytes(manifest_document(chosen, kept))
     if changed or stale or manifest is None or _differs(project_dir / MANIFEST, manifest):
@@ -325,10 +328,15 @@ def _prepare(
     summary.removed += [prefix + path for path in stale]
 
 
-def _changed(target: Path, rendered: RenderedFile, previous_sha: str | None) -> bool:
-    """Compare with the manifest's hash instead of reading the file back, when it has one."""
+def _changed(
+    target: Path, rendered: RenderedFile, previous_sha: str | None, record: StatRecord
+) -> bool:
+    """Compare with the manifest's hash instead of reading the file back, when it has one;
+    a file edited by hand since (its stat changed and its bytes differ) is rewritten."""
+    if previous_sha is not None and previous_sha == rendered.sha256:
+        return not record.intact(rendered.path, previous_sha)
     if previous_sha is not None:
-        return previous_sha != rendered.sha256 or not os.path.isfile(target)
+        return True
     return _differs(target, rendered.data)
 
 
@@ -431,12 +439,6 @@ def recover_all(output_root: Path) -> None:
     """Finish every interrupted commit under the output folder (run before anything reads it)."""
     for journal in sorted(output_root.glob(f"*/*/{JOURNAL}")):
         recover(journal.parent.parent)
-
-
-def files_present(output_root: Path, tenant: str, folder: str, paths: Iterable[str]) -> bool:
-    """Whether every file a manifest owns is still there (a cheap stat, not a read)."""
-    project_dir = f"{output_root}/{tenant}/{folder}"
-    return all(os.path.isfile(f"{project_dir}/{path}") for path in paths)
 
 
 def _remove_empty_parents(path: Path, stop: Path) -> None:

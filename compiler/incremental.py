@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.assets import templates_root
-from compiler.emit import MANIFEST, OutputError, files_present, read_manifest
+from compiler.emit import MANIFEST, OutputError, read_manifest
+from compiler.intact import files_intact
 from compiler.spec.source import ProjectSource
 from compiler.version import __version__
 
@@ -154,13 +155,10 @@ class Snapshot:
         return frozenset(trusted)
 
     def up_to_date(self, key: tuple[str, str], fingerprint: str) -> bool:
-        """The manifest records this fingerprint and every file it owns is still on disk.
-
-        Hand edits inside files are not looked for here (that would mean reading every
-        file); `compile --check` finds them by comparing bytes.
-        """
+        """The manifest records this fingerprint and every file it owns still holds its
+        bytes (a stat per file; only files whose stat changed since are read)."""
         previous = self.previous(key)
-        return previous.fingerprint == fingerprint and files_present(
+        return previous.fingerprint == fingerprint and files_intact(
             self.root, *key, previous.hashes
         )
 

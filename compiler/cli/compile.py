@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode
 from compiler.explain import explain_file
+from compiler.outlock import output_lock
 from compiler.pipeline import CompileOptions, CompileResult, compile_specs
 from compiler.pipeline import Progress as ProgressCallback
 from compiler.report import reporter_for
@@ -46,7 +47,8 @@ def compile_command(
     options = CompileOptions(
         paths=paths or (Path(settings.specs),), output=Path(settings.output), check=check, only=only
     )
-    with _progress(output_format) as advance:
+    command = "compile --check" if check else "compile"
+    with output_lock(options.output, command, optional=check), _progress(output_format) as advance:
         result = compile_specs(options, settings, advance)
     _warn_unchanged_tags(result, check)
     if check:

@@ -8,6 +8,7 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.gitops_image import set_image
+from compiler.outlock import checkout_lock_file, exclusive
 from compiler.report import reporter_for
 
 
@@ -37,7 +38,8 @@ def set_image_command(
     repo: Path, environment: str, module: str, digest: str, output_format: str
 ) -> None:
     """Pin MODULE in ENV to DIGEST: one line of one file; a no-op when already pinned."""
-    result = set_image(repo, environment, module, digest)
+    with exclusive(checkout_lock_file(repo), "gitops set-image"):
+        result = set_image(repo, environment, module, digest)
     if output_format == "json":
         reporter_for("json").success("", result.to_dict())
         return

@@ -9,6 +9,7 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode, UsageError
+from compiler.outlock import output_lock
 from compiler.publish import PROVIDERS, PublishOptions, PublishResult, RepoResult, run
 from compiler.publish.git import Identity
 from compiler.publish.stage import BOT
@@ -128,7 +129,8 @@ def publish_command(
         state_url=state_url,
         azure_devops_url=azure_devops_url,
     )
-    result = run(options)
+    with output_lock(Path(settings.output), "publish"):
+        result = run(options)
     _report(result, output_format, dry_run)
     if result.exit_code != ExitCode.OK:
         sys.exit(result.exit_code)

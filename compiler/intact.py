@@ -1,0 +1,110 @@
+"""Cheap proof that the files of an up-to-date project are still the bytes its manifest records.
+
+A recompile skips a project whose fingerprint matches its manifest.  A hand-edited file
+would then survive every compile while `compile --check` keeps reporting it, so before
+skipping, each owned file's (size, mtime, inode) is compared with what was seen the last
+time its bytes were proven; only files whose stat changed are hashed again.
+
+The stat records live beside the output folder (`<parent>/.shipspec/cache/stat/`),
+never in the generated tree: they describe one machine's files, not the output.
+A record younger than the file system's clock tick is not trusted (an edit in the same
+tick would keep the stat), so a file is trusted only once it is older than the record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+RACY_NS = 50_000_000
+"""A file modified this close to its record's time is hashed again (coarse clocks)."""
+
+
+def stat_record_file(output_root: Path, tenant: str, folder: str) -> Path:
+    root = output_root.resolve()
+    return root.parent / ".shipspec" / "cache" / "stat" / root.name / tenant / f"{folder}.json"
+
+
+class StatRecord:
+    """The stats of one project folder's files, as last proven to hold their manifest's bytes."""
+
+    def __init__(self, output_root: Path, tenant: str, folder: str) -> None:
+        self.project_dir = f"{output_root}/{tenant}/{folder}"
+        self.path = stat_record_file(output_root, tenant, folder)
+        self.old = _read(self.path)
+        self.seen: dict[str, list[object]] = {}
+
+    def intact(self, relative: str, sha: str) -> bool:
+        """The file is present and holds `sha` (hashed only when its stat changed)."""
+        path = f"{self.project_dir}/{relative}"
+        found = _stat(path)
+        if found is None:
+            return False
+        entry: list[object] = [*found, sha]
+        if self.old.get(relative) != entry and _sha256(path) != sha:
+            return False
+        self.seen[relative] = entry
+        return True
+
+    def save(self) -> None:
+        _write(self.path, self.old, self.seen)
+
+
+def files_intact(output_root: Path, tenant: str, folder: str, hashes: Mapping[str, str]) -> bool:
+    """Every file the manifest owns is present with the recorded sha256."""
+    record = StatRecord(output_root, tenant, folder)
+    if not all(record.intact(path, sha) for path, sha in hashes.items()):
+        return False
+    record.save()
+    return True
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        result = Path(path).stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(result.st_mode):
+        return None
+    return [result.st_size, result.st_mtime_ns, result.st_ino]
+
+
+def _sha256(path: str) -> str:
+    try:
+        with Path(path).open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def _read(path: Path) -> dict[str, list[object]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = document.get("files") if isinstance(document, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+def _write(path: Path, old: Mapping[str, object], seen: dict[str, list[object]]) -> None:
+    """Record the proven stats, leaving out files too young to be trusted."""
+    now = time.time_ns()
+    trusted = {p: entry for p, entry in seen.items() if now - _mtime(entry) > RACY_NS}
+    if trusted == old:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"files": trusted}, sort_keys=True), encoding="utf-8")
+        temp.replace(path)
+
+
+def _mtime(entry: list[object]) -> int:
+    value = entry[1]
+    return value if isinstance(value, int) else 0
