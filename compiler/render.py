@@ -185,16 +185,31 @@ def with_header(path: str, text: str, spec_file: str) -> str:
     if style is None:
         return text
     start, end = style
-    body = HEADER.format(spec=spec_file)
+    body = HEADER.format(spec=comment_text(spec_file))
     if start.startswith("{{"):
         body = body.replace("*/", "* /")  # a Go template comment ends at */
     elif end:
-        body = body.replace("--", "- -")  # an XML comment may not contain "--"
+        body = re.sub("-(?=-)", "- ", body)  # an XML comment may not contain "--"
     line = start + body + end
     if text.startswith("<?xml"):
         declaration, _, rest = text.partition("\n")
         return f"{declaration}\n{line}\n{rest}"
     return f"{line}\n{text}"
+
+
+def comment_text(value: str) -> str:
+    """Text that stays on its one comment line: line breaks, controls, bidirectional marks and
+    separators other formats read as line ends are written as `\\uXXXX`.
+
+    >>> comment_text("specs/a.yaml\\nvariables: {x: 1}")
+    'specs/a.yaml\\\\u000avariables: {x: 1}'
+    """
+    return _COMMENT_UNSAFE.sub(_escape_char, value)
+
+
+_COMMENT_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff]"
+)
 
 
 def is_helm_template(path: str) -> bool:

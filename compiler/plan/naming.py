@@ -87,4 +87,4 @@ def git_url(organization: str, project: str, repository: str) -> str:
     >>> git_url("contoso", "Pay ments", "payments-api")
     'https://dev.azure.com/contoso/Pay%20ments/_git/payments-api'
     """
-    return f"https://dev.azure.com/{quote(organization)}/{quote(project)}/_git/{quote(repository)}"
+    return f"https://dev.azure.com/{quote(organization, safe='')}/{quote(project, safe='')}/_git/{quote(repository, safe='')}"

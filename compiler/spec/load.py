@@ -13,6 +13,7 @@ import datetime
 import functools
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from compiler.errors import Diagnostic, SourceSpan, UsageError
+from compiler.spec.guard import describe, event_problems, raw_text_problem, unsafe_character
 from compiler.spec.locate import Path_, format_path, locate
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -98,7 +100,9 @@ def discover(paths: Sequence[Path], cwd: Path | None = None) -> list[tuple[Path,
 def _expand(path: Path) -> Iterator[Path]:
     if path.is_dir():
         candidates = (
-            p for p in path.rglob("*") if p.suffix.lower() in SPEC_SUFFIXES and p.is_file()
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() in SPEC_SUFFIXES and (p.is_file() or _is_broken_link(p))
         )
         visible = [p for p in candidates if not _is_hidden(p.relative_to(path))]
         if not visible:
@@ -113,12 +117,17 @@ def _expand(path: Path) -> Iterator[Path]:
         raise UsageError(f"no such file or directory: {path.as_posix()}")
 
 
+def _is_broken_link(path: Path) -> bool:
+    """A symlink that leads nowhere (or loops): listed, so that loading reports it."""
+    return path.is_symlink() and not path.exists()
+
+
 def _is_hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
 def display_name(file: Path, base: Path) -> str:
-    resolved = file.resolve()
+    resolved = file.absolute() if _is_broken_link(file) else file.resolve()
     if resolved.is_relative_to(base):
         return resolved.relative_to(base).as_posix()
     return resolved.as_posix()
@@ -139,9 +148,13 @@ def load_files(files: Iterable[tuple[Path, str]], limits: LoadLimits = LoadLimit
 
 def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadResult:
     try:
+        _check_name(name)
         text = read_text(path, name, limits)
     except _FileProblem as problem:
         return LoadResult((), (problem.diagnostic,))
+    guarded = _guard(text, name, limits)
+    if guarded:
+        return LoadResult((), guarded)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     fast = _fast_documents(text, limits)
     if fast is not None:
@@ -149,6 +162,37 @@ def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadR
         documents = tuple(RawDocument(name, i, data, source, digest) for i, data in enumerate(fast))
         return LoadResult(documents, ())
     return _load_located(text, name, digest, limits)
+
+
+def _guard(text: str, name: str, limits: LoadLimits) -> tuple[Diagnostic, ...]:
+    """What must be refused before any parser builds documents (see compiler.spec.guard)."""
+    problem = raw_text_problem(text, name, limits.max_depth)
+    if problem is not None:
+        return (problem,)
+    return tuple(event_problems(text, name))
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f]")
+
+
+def _check_name(name: str) -> None:
+    """A spec file's name is written into every file it produces: refuse names that cannot be
+    shown as one plain line (line breaks, controls, bidirectional marks, undecodable bytes)."""
+    found = _UNSAFE_IN_NAMES.search(name) or unsafe_character(name)
+    if found is None:
+        return
+    shown = "".join(
+        f"\\u{ord(c):04x}" if _UNSAFE_IN_NAMES.match(c) or unsafe_character(c) else c for c in name
+    )
+    raise _FileProblem(
+        _at(
+            shown,
+            1,
+            1,
+            f"the file name holds {describe(found.group())}",
+            "rename the file: spec file names are written into every file they produce",
+        )
+    )
 
 
 def _fast_documents(text: str, limits: LoadLimits) -> list[dict[str, Any]] | None:
@@ -194,13 +238,18 @@ def _is_plain(node: Any, depth: int, max_depth: int, seen: set[int]) -> bool:
         seen.add(id(node))
     if isinstance(node, dict):
         return all(
-            isinstance(k, str) and _is_plain(v, depth + 1, max_depth, seen) for k, v in node.items()
+            isinstance(k, str)
+            and unsafe_character(k) is None
+            and _is_plain(v, depth + 1, max_depth, seen)
+            for k, v in node.items()
         )
     if isinstance(node, list):
         return all(_is_plain(item, depth + 1, max_depth, seen) for item in node)
     if isinstance(node, float):
         return not (math.isnan(node) or math.isinf(node))
-    return node is None or type(node) in (str, int, bool)
+    if type(node) is str:
+        return unsafe_character(node) is None
+    return node is None or type(node) in (int, bool)
 
 
 def _load_located(text: str, name: str, digest: str, limits: LoadLimits) -> LoadResult:
@@ -244,9 +293,11 @@ def read_text(path: Path, name: str, limits: LoadLimits) -> str:
         return _read_text(path, name, limits)
     except OSError as error:
         message = f"the file cannot be read: {error.strerror or error}"
-        raise _FileProblem(
-            _at(name, 1, 1, message, "check that it is a readable regular file")
-        ) from None
+        hint = "check that it is a readable regular file"
+        if _is_broken_link(path):
+            message = f"the symlink leads nowhere ({error.strerror or error})"
+            hint = "point the link at a spec file, or remove it"
+        raise _FileProblem(_at(name, 1, 1, message, hint)) from None
 
 
 def _read_text(path: Path, name: str, limits: LoadLimits) -> str:
@@ -422,6 +473,13 @@ def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
     return sizes[id(node)]
 
 
+_SURROGATE_HINT = (
+    "write the character itself, or one \\U escape such as \\U0001F600; "
+    "a \\u escape cannot name half of a surrogate pair"
+)
+_UNSAFE_HINT = "remove it: it can make text read differently from how it displays"
+
+
 class _PlainConverter:
     """Turns the round-trip tree into dicts, lists and plain scalars, refusing the rest."""
 
@@ -444,11 +502,14 @@ class _PlainConverter:
 
     def _key(self, key: Any, path: tuple[str | int, ...]) -> str:
         if isinstance(key, str):
+            self._refuse_unsafe(str(key), path, key)
             return str(key)
         self._fail(path, f"the key `{key}` is not a string", "quote the key", at_key=True, key=key)
 
     def _scalar(self, node: Any, path: tuple[str | int, ...]) -> Any:
         if node is None or isinstance(node, str):
+            if node is not None:
+                self._refuse_unsafe(str(node), path)
             return None if node is None else str(node)
         if isinstance(node, ScalarBoolean | bool):
             return bool(node)
@@ -469,6 +530,19 @@ class _PlainConverter:
             f"{shown} is not supported in specs",
             "remove the tag; quote the value if it is text",
         )
+
+    def _refuse_unsafe(self, text: str, path: tuple[str | int, ...], key: Any = None) -> None:
+        found = unsafe_character(text)
+        if found is not None:
+            surrogate = 0xD800 <= ord(found.group()) <= 0xDFFF
+            self._fail(
+                path,
+                f"the {'key' if key is not None else 'value'} holds {describe(found.group())}, "
+                "which is not allowed in specs",
+                _SURROGATE_HINT if surrogate else _UNSAFE_HINT,
+                at_key=key is not None,
+                key=key,
+            )
 
     def _fail(
         self,

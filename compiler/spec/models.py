@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from compiler.spec.types import (
     LIST,
     AzureDevOpsOrganization,
+    AzureDevOpsProject,
     AzureRegion,
     BranchName,
     ClusterName,
@@ -75,7 +76,9 @@ class AzureDevOps(SpecModel):
     organization: AzureDevOpsOrganization = Field(
         description="https://dev.azure.com/<organization>"
     )
-    project: DisplayName = Field(description="the Azure DevOps project that holds the repositories")
+    project: AzureDevOpsProject = Field(
+        description="the Azure DevOps project that holds the repositories"
+    )
     serviceConnections: ServiceConnections = ServiceConnections()
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from compiler.errors import Diagnostic
-from compiler.layout import gitops_repository, infra_repository
+from compiler.layout import TEMPLATES_REPOSITORY, gitops_repository, infra_repository
+from compiler.spec.deploy_rules import (
+    DEPLOY_RULES,
+    known_regions,
+    unique_ingress_routes,
+    unique_key_vaults,
+    worker_ingress_needs_a_port,
+)
 from compiler.spec.hints import count_phrase, did_you_mean, modules_phrase
 from compiler.spec.locate import Path_
 from compiler.spec.models import Microservice, Worker
@@ -22,9 +29,13 @@ __all__ = [
     "ProjectSource",
     "check",
     "find_cycles",
+    "known_regions",
     "parse_cpu",
     "parse_memory",
     "reserved_repositories",
+    "unique_ingress_routes",
+    "unique_key_vaults",
+    "worker_ingress_needs_a_port",
 ]
 
 Rule = Callable[[Sequence[ProjectSource]], Iterator[Diagnostic]]
@@ -79,8 +90,9 @@ def unique_modules(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic]:
 def reserved_repositories(project: str) -> dict[str, str]:
     """Repository names the project's own repositories take, with what they hold."""
     return {
-        gitops_repository(project): "the GitOps repository",
-        infra_repository(project): "the infrastructure repository",
+        gitops_repository(project): f"the GitOps repository of project `{project}`",
+        infra_repository(project): f"the infrastructure repository of project `{project}`",
+        TEMPLATES_REPOSITORY: "the tenant's pipeline templates repository",
     }
 
 
@@ -95,7 +107,7 @@ def unique_repositories(sources: Sequence[ProjectSource]) -> Iterator[Diagnostic
                 yield source.problem(
                     path,
                     f"repository name `{module.repository_name}` is reserved for "
-                    f"{reserved[module.repository_name]} of project `{source.name}`",
+                    f"{reserved[module.repository_name]}",
                     "choose another module name, or set `repository:` to another name",
                 )
             entries.append((module.repository_name, source, path))
@@ -357,4 +369,5 @@ RULES: tuple[Rule, ...] = (
     resource_bounds,
     secret_references,
     required_settings,
+    *DEPLOY_RULES,
 )

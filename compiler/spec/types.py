@@ -84,6 +84,17 @@ DisplayName = Annotated[
     StringConstraints(pattern=r"^[^\x00-\x1f]{1,128}$", strip_whitespace=False),
     _described("a name of 1-128 printable characters"),
 ]
+_PROJECT_BAD = "\\x00-\\x1f\\x7f-\\x9f\\\\/:*?\"'<>;#$%{},+=\\[\\]|"
+AzureDevOpsProject = Annotated[
+    str,
+    StringConstraints(
+        pattern=f"^[^_.{_PROJECT_BAD}](?:[^{_PROJECT_BAD}]{{0,62}}[^.{_PROJECT_BAD}])?$"
+    ),
+    _described(
+        "an Azure DevOps project name: 1-64 characters, none of \\ / : * ? \" ' < > ; # $ % "
+        "{ } , + = [ ] |, not starting with _ or ., not ending with ."
+    ),
+]
 AzureDevOpsOrganization = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$"),

@@ -94,16 +94,34 @@ def test_values_without_meaning_in_a_spec_are_refused(
     assert expected in problem_of(tmp_path, text)
 
 
-def test_standard_tags_keep_their_meaning(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.yaml", "a: !!str 5\n")
-    assert load_file(path, "s.yaml").documents[0].data == {"a": "5"}
+@pytest.mark.parametrize("tag", ["!!str", "!!int", "!!float", "!!map", "!custom"])
+def test_every_tag_is_refused_as_documented(tmp_path: Path, tag: str) -> None:
+    value = "{x: 1}" if tag == "!!map" else "5"
+    path = write(tmp_path, "s.yaml", f"a: 1\nb: {tag} {value}\n")
+    (problem,) = load_file(path, "s.yaml").diagnostics
+    assert (problem.span.line, problem.span.column, problem.path) == (2, 4, "b")
+    assert f"the YAML tag `{tag}` is not supported" in problem.message
 
 
-def test_anchored_booleans_and_hex_become_plain_values(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.yaml", "a: &t true\nb: *t\nc: 0x10\nd: 1_000\n")
+def test_anchored_booleans_become_plain_values(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", "a: &t true\nb: *t\nc: 16\n")
     data = load_file(path, "s.yaml").documents[0].data
-    assert data == {"a": True, "b": True, "c": 16, "d": 1000}
+    assert data == {"a": True, "b": True, "c": 16}
     assert type(data["a"]) is bool and type(data["c"]) is int
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("1.10", "1.1"), ("01234", "1234"), ("0x1F", "31"), ("1e3", "1000.0"), ("1_000", "1000")],
+)
+def test_an_unquoted_number_whose_text_would_change_is_refused_with_a_hint_to_quote(
+    tmp_path: Path, written: str, read: str
+) -> None:
+    text = f"spec:\n  env:\n    VERSION: {written}\n"
+    (problem,) = load_file(write(tmp_path, "s.yaml", text), "s.yaml").diagnostics
+    assert (problem.span.line, problem.span.column, problem.path) == (3, 14, "spec.env.VERSION")
+    assert f"`{written}` is read as the number {read}" in problem.message
+    assert f'quote it to keep the text ("{written}")' in problem.hint
 
 
 def test_problems_in_one_document_do_not_hide_the_next(tmp_path: Path) -> None:

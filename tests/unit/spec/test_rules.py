@@ -29,6 +29,10 @@ RULE_CASES = {
     "store_tiers": ("store-tier-unknown-environment", "all-store-kinds"),
     "secret_references": ("secret-env-shadows-setting", "secrets-with-own-vault"),
     "required_settings": ("missing-registry", "secrets-with-own-vault"),
+    "worker_ingress_needs_a_port": ("worker-ingress-without-port", "strategies-and-defaults"),
+    "unique_ingress_routes": ("duplicate-ingress-route", "strategies-and-defaults"),
+    "unique_key_vaults": ("key-vault-in-two-projects", "secrets-with-own-vault"),
+    "known_regions": ("region-not-azure", "all-store-kinds"),
 }
 
 
