@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from compiler.errors import BugReport
-from compiler.state.errors import IdempotencyConflictError
+from compiler.state.errors import IdempotencyConflictError, StateError
 from compiler.state.models import IdempotencyRecord, Identified
 from compiler.state.session import UnitOfWork
 
@@ -54,16 +55,33 @@ def once(
 ) -> tuple[M, bool]:
     """Run ``write`` unless ``key`` was used before; returns the record and ``replayed``."""
     digest = request_hash(request)
-    seen = uow.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
+    seen = _seen(uow, key)
     if seen is not None:
         return _replay(uow, seen, digest, model), True
-    row = write()
-    uow.add(
-        IdempotencyRecord(
-            key=key, request_hash=digest, record_type=model.__tablename__, record_id=row.id
-        )
-    )
+    try:
+        with uow.session.begin_nested():
+            row = write()
+            uow.add(
+                IdempotencyRecord(
+                    key=key, request_hash=digest, record_type=model.__tablename__, record_id=row.id
+                )
+            )
+    except (StateError, IntegrityError):
+        seen = _seen(uow, key)
+        if seen is None:
+            raise
+        return _replay(uow, seen, digest, model), True
     return row, False
+
+
+def _seen(uow: UnitOfWork, key: str) -> IdempotencyRecord | None:
+    """The record of an earlier request with this key.
+
+    Asked again after a write failed: an identical request that held the row lock we
+    waited for has committed meanwhile, and (PostgreSQL reads committed data per
+    statement) its record is visible now, so this request is its replay, not an error.
+    """
+    return uow.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
 
 
 def _replay(uow: UnitOfWork, seen: IdempotencyRecord, digest: str, model: type[M]) -> M:

@@ -1,21 +1,32 @@
-"""Who is acting: the identity comes from the environment the command runs in.
+"""Who is acting: an identity some authority vouches for, never just what a shell says.
 
-Order: ``SHIPSPEC_ACTOR``, then Azure Pipelines' ``BUILD_REQUESTEDFOREMAIL`` and
-``BUILD_REQUESTEDFOR``, then the operating-system user.  ``--as`` (tests and admins)
-names someone else; the row then records both that name and the real identity, and
-the source says ``override``.
+Order:
+
+1. inside Azure Pipelines (``TF_BUILD=True``), the run's ``Build.RequestedFor``
+   (``BUILD_REQUESTEDFOREMAIL``, else ``BUILD_REQUESTEDFOR``), which the agent sets;
+2. the Azure DevOps identity of the token (``AZURE_DEVOPS_EXT_PAT``, else
+   ``SYSTEM_ACCESSTOKEN``), asked from Azure DevOps (connection data) through the SDK;
+3. for commands that record no decision, the operating-system user.
+
+Approvals, plans and promotions need 1 or 2.  The operating-system user is kept beside
+the identity in the recorded source.  ``--as`` and ``SHIPSPEC_ACTOR`` name someone else
+only in the explicit test mode (``SHIPSPEC_IDENTITY_MODE=test``); otherwise they are an
+error, never silently trusted.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from compiler.errors import UsageError
 
-SOURCES = ("SHIPSPEC_ACTOR", "BUILD_REQUESTEDFOREMAIL", "BUILD_REQUESTEDFOR")
+TEST_MODE = "SHIPSPEC_IDENTITY_MODE"
+ACTOR_VARIABLE = "SHIPSPEC_ACTOR"
+GROUPS_VARIABLE = "SHIPSPEC_ACTOR_GROUPS"
+PIPELINE_SOURCES = ("BUILD_REQUESTEDFOREMAIL", "BUILD_REQUESTEDFOR")
 
 
 @dataclass(frozen=True)
@@ -25,10 +36,17 @@ class Actor:
     name: str
     source: str
     real: str
+    groups: frozenset[str] | None = field(default=None, compare=False)
+    """The groups the identity belongs to, as Azure DevOps names them (normalised); None
+    when nobody asked (identities observed in Azure DevOps, internal callers)."""
 
     @property
     def overridden(self) -> bool:
         return self.name != self.real or self.source.startswith("override")
+
+
+WhoAmI = Callable[[], "tuple[str, frozenset[str] | None] | None"]
+"""Asks Azure DevOps who the token belongs to (and its groups); None without a token."""
 
 
 def normalise(name: str) -> str:
@@ -40,25 +58,82 @@ def normalise(name: str) -> str:
     return name.strip().casefold()
 
 
-def resolve_actor(override: str | None = None, environ: Mapping[str, str] | None = None) -> Actor:
-    """The acting identity; ``override`` is the ``--as`` flag."""
-    real_name, real_source = _from_environment(os.environ if environ is None else environ)
+def in_test_mode(environ: Mapping[str, str]) -> bool:
+    return environ.get(TEST_MODE, "") == "test"
+
+
+def resolve_actor(
+    override: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    authenticated: bool = False,
+    whoami: WhoAmI | None = None,
+) -> Actor:
+    """The acting identity; ``override`` is the ``--as`` flag (test mode only)."""
+    environ = os.environ if environ is None else environ
+    os_user = _os_user()
+    if in_test_mode(environ):
+        return _test_actor(override, environ, os_user)
+    if override is not None or normalise(environ.get(ACTOR_VARIABLE, "")):
+        raise UsageError(
+            "--as and SHIPSPEC_ACTOR are honoured only in test mode",
+            hint="identity comes from Azure Pipelines or the Azure DevOps token; "
+            f"tests set {TEST_MODE}=test",
+        )
+    found = _from_pipeline(environ) or _from_token(whoami)
+    if found is not None:
+        name, source, groups = found
+        return Actor(name=name, source=f"{source}; os-user={os_user}", real=name, groups=groups)
+    if authenticated:
+        raise UsageError(
+            "cannot establish who is acting: no pipeline identity and no Azure DevOps token",
+            hint="set AZURE_DEVOPS_EXT_PAT (its Azure DevOps identity is recorded), "
+            "or run the command inside Azure Pipelines",
+        )
+    return Actor(name=os_user, source="os-user", real=os_user)
+
+
+def _test_actor(override: str | None, environ: Mapping[str, str], os_user: str) -> Actor:
+    declared = normalise(environ.get(ACTOR_VARIABLE, ""))
+    real = declared or os_user
+    source = f"env:{ACTOR_VARIABLE}" if declared else "os-user"
+    groups = _declared_groups(environ)
     if override is None:
-        return Actor(name=real_name, source=real_source, real=real_name)
+        return Actor(name=real, source=source, real=real, groups=groups)
     name = normalise(override)
     if not name:
         raise UsageError("--as needs a non-empty identity")
-    return Actor(name=name, source=f"override(--as, by {real_name})", real=real_name)
+    return Actor(name=name, source=f"override(--as, by {real})", real=real, groups=groups)
 
 
-def _from_environment(environ: Mapping[str, str]) -> tuple[str, str]:
-    for variable in SOURCES:
+def _declared_groups(environ: Mapping[str, str]) -> frozenset[str]:
+    return frozenset(normalise(g) for g in environ.get(GROUPS_VARIABLE, "").split(",") if g.strip())
+
+
+def _from_pipeline(environ: Mapping[str, str]) -> tuple[str, str, frozenset[str]] | None:
+    if environ.get("TF_BUILD", "").casefold() != "true":
+        return None
+    for variable in PIPELINE_SOURCES:
         value = normalise(environ.get(variable, ""))
         if value:
-            return value, f"env:{variable}"
+            return value, f"pipeline:{variable}", frozenset()
+    return None
+
+
+def _from_token(whoami: WhoAmI | None) -> tuple[str, str, frozenset[str] | None] | None:
+    answer = whoami() if whoami is not None else None
+    if answer is None:
+        return None
+    name, groups = answer
+    return normalise(name), "azure-devops:token", groups or frozenset()
+
+
+def with_groups(actor: Actor, groups: frozenset[str] | None) -> Actor:
+    return replace(actor, groups=groups)
+
+
+def _os_user() -> str:
     try:
-        return normalise(getpass.getuser()), "os-user"
-    except (KeyError, OSError) as error:
-        raise UsageError(
-            "cannot tell who is acting", hint="set SHIPSPEC_ACTOR to your identity"
-        ) from error
+        return normalise(getpass.getuser())
+    except (KeyError, OSError):
+        return "unknown"

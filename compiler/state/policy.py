@@ -37,6 +37,8 @@ class ProjectPolicy:
     project: str
     environments: tuple[EnvironmentPolicy, ...]
     modules: tuple[str, ...] = ()
+    pipelines: tuple[str, ...] = ()
+    organization: str = ""
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -58,6 +60,16 @@ class ProjectPolicy:
         """The environment before ``name`` on the path, or None for the first one."""
         position = self.index(name)
         return self.path[position - 1] if position > 0 else None
+
+    def check_run(self, pipeline: str, module: str | None) -> None:
+        """A run is recorded only for a pipeline (and module) the specs declare."""
+        if module is not None:
+            self.check_module(module)
+        if self.pipelines and pipeline not in self.pipelines:
+            raise InvariantError(
+                f"pipeline {pipeline!r} is not generated for {self.tenant}/{self.project}",
+                hint=f"its pipelines: {', '.join(sorted(self.pipelines))}",
+            )
 
     def check_module(self, module: str) -> None:
         if self.modules and module not in self.modules:

@@ -7,7 +7,7 @@ from typing import Any
 from compiler.errors import ShipspecError
 from compiler.state import EnvironmentPolicy, ProjectPolicy, Scope, Store
 from compiler.state.identity import Actor
-from compiler.state.services import infra, promotion, release
+from compiler.state.services import infra, promotion, release, runs
 
 
 def policy_for(tenant: str) -> ProjectPolicy:
@@ -37,6 +37,10 @@ def _work(uow: Any, kind: str, arg: str, policy: ProjectPolicy, actor: Actor) ->
         return release.decide(uow, release.Decide(arg, "staging", kind), policy, actor)
     if kind == "promote":
         return promotion.promote(uow, promotion.Promote(arg, "dev"), policy, actor)
+    if kind == "succeed":
+        return runs.update_run(uow, runs.UpdateRun(arg, "Succeeded"))
+    if kind == "apply-default":
+        return infra.start_apply(uow, infra.StartApply("prod", "sha-1"), actor)
     if kind == "apply":
         command = infra.StartApply("prod", "sha-1", idempotency_key=f"apply-{arg}")
         return infra.start_apply(uow, command, actor)

@@ -120,7 +120,7 @@ def test_one_release_of_payments_walks_the_path(state_url: str) -> None:
 
 def test_text_output_and_replay_notice(state_url: str, tenant: str) -> None:
     ship = Shipspec(state_url, tenant)
-    args = ("runs", "start", "--pipeline", "ci", "--number", "7")
+    args = ("runs", "start", "--pipeline", "payments-api-ci", "--number", "7")
     first = ship.run(*args)
     again = ship.run(*args)
     assert first.exit_code == again.exit_code == 0

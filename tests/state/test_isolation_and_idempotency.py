@@ -78,7 +78,7 @@ def test_explicit_key_reused_for_another_request_is_refused(store: Store, scope:
 
 def test_events_since_time_and_bad_cursor(state_url: str, tenant: str) -> None:
     ship = Shipspec(state_url, tenant)
-    ship.json("runs", "start", "--pipeline", "ci", "--number", "1")
+    ship.json("runs", "start", "--pipeline", "payments-api-ci", "--number", "1")
     assert len(ship.json("events", "list", "--since", "2000-01-01T00:00:00Z")) == 1
     assert ship.json("events", "list", "--since", "2999-01-01T00:00:00+00:00") == []
     assert "neither" in ship.fails("events", "list", "--since", "yesterday", code=2)

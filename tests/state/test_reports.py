@@ -42,7 +42,7 @@ def test_bad_junit_is_refused_and_nothing_is_written(
     state_url: str, tenant: str, tmp_path: Path, content: str, message: str
 ) -> None:
     ship = Shipspec(state_url, tenant)
-    run = ship.json("runs", "start", "--pipeline", "ci", "--number", "1")
+    run = ship.json("runs", "start", "--pipeline", "payments-api-ci", "--number", "1")
     bad = tmp_path / "bad.xml"
     bad.write_text(content)
     error = ship.fails(
@@ -67,7 +67,7 @@ def test_huge_report_is_refused(
     huge = tmp_path / "huge.xml"
     huge.write_text("<testsuite>" + "<testcase name='t'/>" * 200 + "</testsuite>")
     ship = Shipspec(state_url, tenant)
-    run = ship.json("runs", "start", "--pipeline", "ci", "--number", "1")
+    run = ship.json("runs", "start", "--pipeline", "payments-api-ci", "--number", "1")
     assert "over the 1024-byte limit" in ship.fails(
         "builds", "ingest", "--run", run["id"], "--junit", str(huge)
     )

@@ -40,8 +40,13 @@ class StateContext:
     def store(self) -> Store:
         return Store(self.url)
 
-    def actor(self) -> Any:
-        return resolve_actor(self.as_)
+    def actor(self, *, authenticated: bool = False) -> Any:
+        """Who acts; decisions (`authenticated`) need the pipeline's or the token's identity."""
+        from compiler.state.directory import azure_devops_whoami
+
+        organization = self.policy().organization if self.specs is not None else ""
+        whoami = azure_devops_whoami(organization)
+        return resolve_actor(self.as_, authenticated=authenticated, whoami=whoami)
 
     def policy(self) -> ProjectPolicy:
         return policy_from_spec(self.specs or Path("specs"), self.tenant, self.project)
@@ -69,7 +74,12 @@ def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
         )
         for env in spec.environments
     )
-    return ProjectPolicy(tenant, project, environments, tuple(m.name for m in spec.modules))
+    from compiler.layout import infra_repository
+
+    modules = tuple(m.name for m in spec.modules)
+    pipelines = tuple(f"{name}-ci" for name in (*modules, infra_repository(project)))
+    organization = spec.azureDevOps.organization
+    return ProjectPolicy(tenant, project, environments, modules, pipelines, organization)
 
 
 def _common_options(*, scoped: bool, actor: bool, specs: bool, key: bool) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from compiler.cli.state.common import (
     parse_gates,
     state_command,
 )
+from compiler.errors import ExitCode
 from compiler.state import render
 from compiler.state.services import (
     promotion,
@@ -33,7 +35,7 @@ def release_group() -> None:
 def release_plan(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
     """Plan a release of a module version built by a successful build."""
     command = release.PlanRelease(**options, idempotency_key=idempotency_key)
-    policy, actor = c.policy(), c.actor()
+    policy, actor = c.policy(), c.actor(authenticated=True)
     outcome = c.store().write(
         c.scope, lambda uow: release.plan_release(uow, command, policy, actor)
     )
@@ -44,7 +46,7 @@ def _decide(
     c: StateContext, decision: str, ref: str, env: str, comment: str, key: str | None
 ) -> None:
     command = release.Decide(ref, env, decision, comment, key)
-    policy, actor = c.policy(), c.actor()
+    policy, actor = c.policy(), c.actor(authenticated=True)
     outcome = c.store().write(c.scope, lambda uow: release.decide(uow, command, policy, actor))
     c.report(render.record_line(f"{decision}:", outcome.record, outcome.replayed), outcome.record)
 
@@ -84,9 +86,10 @@ def release_promote(
 ) -> None:
     """Promote RELEASE to the next environment; it completes when its health gates pass."""
     command = promotion.Promote(release_ref, environment, parse_gates(gates), idempotency_key)
-    policy, actor = c.policy(), c.actor()
+    policy, actor = c.policy(), c.actor(authenticated=True)
     outcome = c.store().write(c.scope, lambda uow: promotion.promote(uow, command, policy, actor))
     c.report(render.record_line("promotion", outcome.record, outcome.replayed), outcome.record)
+    _exit_if_failed(outcome.record)
 
 
 @state_command(release_group, "rollback", actor=True, specs=True, key=True)
@@ -104,9 +107,21 @@ def release_rollback(
 ) -> None:
     """Roll a module in an environment back to a version that ran there."""
     command = promotion.Rollback(module, environment, version, parse_gates(gates), idempotency_key)
-    policy, actor = c.policy(), c.actor()
+    policy, actor = c.policy(), c.actor(authenticated=True)
     outcome = c.store().write(c.scope, lambda uow: promotion.rollback(uow, command, policy, actor))
     c.report(render.record_line("rollback", outcome.record, outcome.replayed), outcome.record)
+    _exit_if_failed(outcome.record)
+
+
+def _exit_if_failed(record: dict[str, object]) -> None:
+    """A promotion whose health gate failed is recorded as Failed, and the step that ran it
+    must stop: exit 1."""
+    if record.get("status") == "Failed":
+        click.echo(
+            f"health gate failed: {record.get('kind', 'promotion')} {record.get('id')} is Failed",
+            err=True,
+        )
+        sys.exit(ExitCode.INVALID)
 
 
 @state_command(release_group, "status", specs=True)

@@ -27,7 +27,7 @@ def runs_group() -> None:
     """Pipeline runs and their stages."""
 
 
-@state_command(runs_group, "start", actor=True, key=True)
+@state_command(runs_group, "start", actor=True, specs=True, key=True)
 @click.option("--pipeline", required=True, help="Pipeline definition name.")
 @click.option("--number", "run_number", required=True, help="The CI system's run number/id.")
 @click.option("--module", help="Module the pipeline builds.")
@@ -36,6 +36,7 @@ def runs_group() -> None:
 def runs_start(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
     """Record that a run started."""
     command = runs.StartRun(**options, idempotency_key=idempotency_key)
+    c.policy().check_run(command.pipeline, command.module)
     actor = c.actor()
     outcome = c.store().write(c.scope, lambda uow: runs.start_run(uow, command, actor))
     c.report(render.record_line("run", outcome.record, outcome.replayed), outcome.record)

@@ -71,6 +71,8 @@ def build_is_successful(uow: UnitOfWork, build: BuildResult) -> tuple[bool, str]
         return False, f"its run {run.id} is {run.status}"
     if build.tests_failed or build.tests_errored:
         return False, f"{build.tests_failed} tests failed and {build.tests_errored} errored"
+    if not build.tests_total:
+        return False, "it ran no tests"
     return True, ""
 
 

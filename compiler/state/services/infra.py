@@ -66,7 +66,7 @@ def record_preview(uow: UnitOfWork, command: RecordPreview, actor: Actor) -> Out
 
 def start_apply(uow: UnitOfWork, command: StartApply, actor: Actor) -> Outcome:
     preview = _successful_preview(uow, command.stack, command.program_sha)
-    key = command.idempotency_key or derive_key("infra.apply", preview.id)
+    key = command.idempotency_key
 
     def write() -> InfrastructurePlan:
         lock = _current_lock(uow, command.stack)
@@ -77,7 +77,9 @@ def start_apply(uow: UnitOfWork, command: StartApply, actor: Actor) -> Outcome:
         uow.emit("InfrastructureApplyStarted", apply.id, apply.to_record())
         return apply
 
-    request = {"preview": preview.id, "lease": command.lease_seconds}
+    if key is None:  # no default key: every apply asks for the lock, and only one gets it
+        return Outcome(write().to_record(), False)
+    request = {"preview": preview.id, "lease": command.lease_seconds, "actor": actor.name}
     apply, replayed = once(uow, key, request, InfrastructurePlan, write)
     return Outcome(apply.to_record(), replayed)
 
@@ -166,8 +168,10 @@ def _take_lock(
         return
     if lock.expires_at > now:
         raise InvariantError(
-            f"stack {apply.stack} is being applied by {lock.holder} (operation "
-            f"{lock.operation_id}) until {lock.expires_at.isoformat()}; one apply at a time"
+            f"stack {apply.stack} is locked by {lock.holder} since "
+            f"{lock.acquired_at.isoformat()} (operation {lock.operation_id}, lease until "
+            f"{lock.expires_at.isoformat()}); one apply at a time",
+            hint="wait for that apply to finish (`shipspec infra finish`), or for its lease to end",
         )
     _fail_crashed(uow, lock.operation_id)
     lock.operation_id, lock.holder = apply.id, apply.actor

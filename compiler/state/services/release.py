@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 from compiler.state.errors import InvariantError, NotFoundError
 from compiler.state.idempotency import Outcome, derive_key, once
 from compiler.state.identity import Actor, normalise
-from compiler.state.models import BuildResult, EnvironmentPromotion, ReleaseApproval, ReleasePlan
+from compiler.state.models import (
+    BuildResult,
+    EnvironmentPromotion,
+    PipelineRun,
+    ReleaseApproval,
+    ReleasePlan,
+)
 from compiler.state.policy import EnvironmentPolicy, ProjectPolicy
 from compiler.state.services.builds import build_is_successful
 from compiler.state.session import UnitOfWork
@@ -51,6 +57,7 @@ def plan_release(
             f"run {command.run_id} has no build result in {uow.scope.project}",
             hint="a release plan needs a successful build: run `shipspec builds ingest` first",
         )
+    _check_same_module(uow, command)
     key = command.idempotency_key or derive_key(
         "release.plan", uow.scope.project, command.module, command.version, build.id
     )
@@ -173,6 +180,15 @@ def _check_plannable(uow: UnitOfWork, command: PlanRelease, build: BuildResult) 
         )
 
 
+def _check_same_module(uow: UnitOfWork, command: PlanRelease) -> None:
+    run = uow.by_id(PipelineRun, command.run_id, "run")
+    if run.module is not None and run.module != command.module:
+        raise InvariantError(
+            f"run {run.id} built module {run.module}, not {command.module}",
+            hint=f"plan {command.module} with a run of its own pipeline",
+        )
+
+
 def _next_ordinal(uow: UnitOfWork, module: str) -> int:
     highest = uow.session.scalar(
         select(func.max(ReleasePlan.ordinal)).where(
@@ -195,6 +211,7 @@ def _check_decision_allowed(
             f"{actor.name} may not decide for {environment.name}",
             hint=f"eligible approvers: {', '.join(sorted(eligible))}",
         )
+    _check_approver_group(environment, actor)
     if plan.planner in (actor.name, actor.real):
         raise InvariantError(
             f"{actor.real} planned {plan.module} {plan.version} and may not approve or reject it",
@@ -202,6 +219,25 @@ def _check_decision_allowed(
         )
     _check_no_decision_yet(uow, plan, environment.name, actor)
     _check_not_promoted(uow, plan, environment.name)
+
+
+def _check_approver_group(environment: EnvironmentPolicy, actor: Actor) -> None:
+    """The approver is named by the environment, or is in one of its approver groups.
+
+    Only identities whose groups were read (`groups` not None: the CLI's token and
+    pipeline identities) are checked; a decision observed in Azure DevOps went through the
+    environment's own approval check there.
+    """
+    approvers = {normalise(name) for name in environment.approvers}
+    if not approvers or actor.groups is None or actor.name in approvers:
+        return
+    if not actor.groups & approvers:
+        raise InvariantError(
+            f"{actor.name} is in none of the approver groups of {environment.name}: "
+            f"{', '.join(sorted(environment.approvers))}",
+            hint="an approver must belong to one of these groups in Azure DevOps (read for "
+            "the identity of an Azure DevOps token; none are read for a pipeline's requester)",
+        )
 
 
 def _check_no_decision_yet(uow: UnitOfWork, plan: ReleasePlan, env: str, actor: Actor) -> None:

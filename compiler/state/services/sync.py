@@ -132,6 +132,8 @@ def _move_applied(uow: UnitOfWork, state: GitOpsSyncState, applied: str) -> None
     target = _ordinal(uow, state, applied)
     desired = _ordinal(uow, state, state.desired_commit)
     current = _ordinal(uow, state, state.applied_commit)
+    if target is None and state.applied_commit is None and desired is not None:
+        target = _first_applied(uow, state, applied)
     if target is None or desired is None or target > desired:
         raise InvariantError(
             f"applied commit {applied} is not at or before desired commit {state.desired_commit}",
@@ -143,6 +145,17 @@ def _move_applied(uow: UnitOfWork, state: GitOpsSyncState, applied: str) -> None
             "it only moves toward the desired commit"
         )
     state.applied_commit = applied
+
+
+def _first_applied(uow: UnitOfWork, state: GitOpsSyncState, applied: str) -> int:
+    """The first applied commit ever seen is older than every desired one (a lagging
+    environment at first sight): it is recorded before them."""
+    lowest = uow.session.scalar(
+        select(func.min(SyncRevision.ordinal)).where(SyncRevision.sync_state_id == state.id)
+    )
+    ordinal = (lowest or 1) - 1
+    uow.add(SyncRevision(sync_state_id=state.id, commit_sha=applied, ordinal=ordinal))
+    return ordinal
 
 
 def _record_drift(uow: UnitOfWork, state: GitOpsSyncState, drift: tuple[Resource, ...]) -> None:
