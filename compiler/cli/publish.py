@@ -41,6 +41,11 @@ from compiler.state.engine import ENV_VAR
     help="Allow deleting many managed files or a whole environment.",
 )
 @click.option(
+    "--allow-stale",
+    is_flag=True,
+    help="Publish output even when its specs changed since it was compiled.",
+)
+@click.option(
     "--max-delete-share",
     type=click.FloatRange(0, 1),
     default=0.5,
@@ -98,6 +103,7 @@ def publish_command(
     dry_run: bool,
     force: bool,
     allow_mass_delete: bool,
+    allow_stale: bool,
     max_delete_share: float,
     branch_template: str,
     author: str,
@@ -120,6 +126,7 @@ def publish_command(
         dry_run=dry_run,
         force=force,
         allow_mass_delete=allow_mass_delete,
+        allow_stale=allow_stale,
         max_delete_share=max_delete_share,
         branch_template=branch_template,
         author=_identity("--author", author),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.errors import ShipspecError, UsageError
+from compiler.orphans import orphaned_repositories
 from compiler.publish.changes import (
     LINEAGE_FAMILY,
     FileChange,
@@ -55,6 +56,7 @@ from compiler.publish.result import PublishResult, RepoResult
 from compiler.publish.retry import RetryPolicy
 from compiler.publish.secrets import redact
 from compiler.publish.tag import ensure_tag
+from compiler.staleness import Stale, refuse_stale, stale_reasons
 from compiler.state.services.source import RecordCommit
 
 log = logging.getLogger("shipspec.publish")
@@ -70,6 +72,7 @@ class PublishOptions:
     dry_run: bool = False
     force: bool = False
     allow_mass_delete: bool = False
+    allow_stale: bool = False
     max_delete_share: float = 0.5
     branch_template: str = "shipspec/{project}"
     author: Identity = BOT
@@ -110,6 +113,8 @@ def branch_name(template: str, target: RepoTarget) -> str:
 def publish(options: PublishOptions, context: Context) -> PublishResult:
     """Publish every selected repository; one repository's refusal does not stop the rest."""
     targets = discover(options.paths, options.only)
+    if not options.allow_stale:
+        refuse_stale(_stale(targets))
     results: list[RepoResult] = []
     remotes: dict[str, RemoteRepository] = {}
     for index, target in enumerate(targets):
@@ -126,7 +131,34 @@ def publish(options: PublishOptions, context: Context) -> PublishResult:
                     results.append(skipped)
                 return PublishResult(tuple(results))
     results += finish(context, targets, results, remotes)
+    if not options.only:
+        results += _orphans(context, targets)
     return PublishResult(tuple(results))
+
+
+def _orphans(context: Context, targets: list[RepoTarget]) -> list[RepoResult]:
+    """Repositories recorded before whose module left the specs: listed, never silently."""
+    keys = [(t.tenant, t.project, t.name) for t in targets]
+    listed = []
+    for key in orphaned_repositories(context.recorder.store, keys):
+        result = RepoResult(key, "", status="orphaned")
+        result.actions.append(
+            "its module left the specs; the repository, its pipeline and its GitOps pins "
+            "are still live: retire them"
+        )
+        listed.append(result)
+    return listed
+
+
+def _stale(targets: list[RepoTarget]) -> list[Stale]:
+    """Repositories whose output is older than its specs (spec names are relative to the
+    folder that holds the output folder: `<base>/generated/<tenant>/<project>/<repo>`)."""
+    found = []
+    for target in targets:
+        base = target.folder.resolve().parents[3]
+        for reason in stale_reasons(base, target.specs, target.version):
+            found.append(Stale(f"{target.tenant}/{target.project}", reason))
+    return found
 
 
 def fail(result: RepoResult, error: ShipspecError) -> None:
