@@ -36,11 +36,10 @@ from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.locate import format_path
 
 UNSAFE_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-"""Controls (but tab, LF, CR), C1 controls, bidirectional marks and overrides, line and
-paragraph separators, and surrogates."""
+"""Controls (but tab, LF, CR), C1 controls, bidirectional marks and overrides, and
+surrogates.  Line and paragraph separators (U+2028/9) stay data: every filter escapes them."""
 
 _FLOW = re.compile(r"[\[\]{}]")
 _BLOCK_INDICATORS = re.compile(r"(?:[-?](?:[ \t]+|$))+")
