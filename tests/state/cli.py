@@ -28,11 +28,16 @@ def cli() -> click.Group:
 
 @functools.cache
 def tenant_specs(tenant: str) -> Path:
-    """The example payments spec, declared for this test's tenant (runs need known pipelines)."""
+    """The example payments spec and its Tenant document (the registry and feed it
+    inherits), declared for this test's tenant (runs need known pipelines)."""
     folder = Path(tempfile.mkdtemp(prefix="shipspec-specs-"))
     text = (SPECS / "contoso/payments.yaml").read_text(encoding="utf-8")
     (folder / "payments.yaml").write_text(
         text.replace("tenant: contoso ", f"tenant: {tenant} ", 1), encoding="utf-8"
+    )
+    home = (SPECS / "contoso/tenant.yaml").read_text(encoding="utf-8")
+    (folder / "tenant.yaml").write_text(
+        home.replace("  name: contoso\n", f"  name: {tenant}\n", 1), encoding="utf-8"
     )
     return folder
 
