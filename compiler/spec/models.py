@@ -467,6 +467,13 @@ class TenantAzureDevOps(SpecModel):
     )
 
 
+class TenantPipelines(SpecModel):
+    tool: Tool = Field(
+        description="the shipspec every project's generated pipelines install, unless the "
+        "project sets `pipelines.tool`"
+    )
+
+
 class TenantSpec(SpecModel):
     """The tenant's home, and defaults its projects inherit unless they set them."""
 
@@ -478,6 +485,9 @@ class TenantSpec(SpecModel):
     )
     environments: Annotated[tuple[Environment, ...], LIST] | None = Field(
         None, min_length=1, description="default promotion path (clusters, regions, approvals)"
+    )
+    pipelines: TenantPipelines | None = Field(
+        None, description="default tool (version, feed, hash lock) of the generated pipelines"
     )
 
 
@@ -495,3 +505,5 @@ class Tenant(SpecModel):
 KINDS: dict[str, type[SpecModel]] = {"Project": Project, "Tenant": Tenant}
 INHERITED = ("registry", "feed", "repositories", "environments")
 """The `spec` keys a project inherits from its Tenant document when it does not set them."""
+INHERITED_TOOL = "pipelines.tool"
+"""Inherited too, one level down: `spec.pipelines.tool` when the project does not set it."""

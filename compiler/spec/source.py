@@ -25,16 +25,15 @@ class ProjectSource:
     tenant_document: RawDocument | None = None
     """The tenant's Tenant document, if it has one."""
     inherited: frozenset[str] = frozenset()
-    """`spec` keys whose value came from the Tenant document (errors and lineage point there)."""
+    """`spec` keys (or `pipelines.tool`) whose value came from the Tenant document (errors
+    and lineage point there)."""
 
     def origin(self, path: Path_) -> RawDocument:
         """The document a key path's value came from: the project's, or the Tenant's."""
-        if (
-            self.tenant_document is not None
-            and len(path) >= 2
-            and path[0] == "spec"
-            and path[1] in self.inherited
-        ):
+        if self.tenant_document is None or len(path) < 2 or path[0] != "spec":
+            return self.document
+        nested = ".".join(str(part) for part in path[1:3])
+        if path[1] in self.inherited or nested in self.inherited:
             return self.tenant_document
         return self.document
 

@@ -2,8 +2,9 @@
 
 A `kind: Tenant` document (one per tenant) names the home — the organization and
 Azure DevOps project that hold the tenant's own repositories (`pipeline-templates`)
-— and defaults for `registry`, `feed`, `repositories` (default branch and policies)
-and `environments` (the promotion path with clusters, regions and approvals).  A
+— and defaults for `registry`, `feed`, `repositories` (default branch and policies),
+`environments` (the promotion path with clusters, regions and approvals) and
+`pipelines.tool` (the shipspec the generated pipelines install).  A
 project inherits each of those it does not set; the value keeps the Tenant
 document's location, so errors, the manifest and `shipspec explain` name that file.
 
@@ -22,7 +23,15 @@ from dataclasses import dataclass, field, replace
 from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import INHERITED, BranchPolicies, Repositories, Tenant
+from compiler.spec.models import (
+    INHERITED,
+    INHERITED_TOOL,
+    BranchPolicies,
+    ProjectSpec,
+    Repositories,
+    Tenant,
+    Tool,
+)
 from compiler.spec.source import ProjectSource
 
 
@@ -122,8 +131,22 @@ def inherit(source: ProjectSource, tenant: TenantSource | None) -> ProjectSource
         for key in INHERITED
         if key not in explicit and getattr(tenant.model.spec, key) is not None
     }
+    tool = _inherited_tool(spec, tenant)
+    if tool is not None:
+        taken["pipelines"] = spec.pipelines.model_copy(update={"tool": tool})
     model = source.model.model_copy(update={"spec": spec.model_copy(update=taken)})
-    return replace(source, model=model, inherited=frozenset(taken), tenant_document=tenant.document)
+    inherited = {*taken} - {"pipelines"} | ({INHERITED_TOOL} if tool is not None else set())
+    return replace(
+        source, model=model, inherited=frozenset(inherited), tenant_document=tenant.document
+    )
+
+
+def _inherited_tool(spec: ProjectSpec, tenant: TenantSource) -> Tool | None:
+    """The Tenant document's `pipelines.tool`, for a project that does not set its own."""
+    default = tenant.model.spec.pipelines
+    if default is None or "tool" in spec.pipelines.model_fields_set:
+        return None
+    return default.tool
 
 
 def _duplicate_tenants(tenants: Sequence[TenantSource]) -> Iterator[Diagnostic]:
