@@ -295,6 +295,12 @@ def _text(value: object) -> str:
     return str(value or "")
 
 
+def tag_commit(repository: str | Path, tag: str) -> str:
+    """The commit a tag of the Git repository at `repository` points at (GitCommandError if
+    it has no such tag)."""
+    return str(git.Repo(repository).git.rev_parse("--verify", "-q", f"refs/tags/{tag}^{{commit}}"))
+
+
 def blob_id(data: bytes) -> str:
     """The sha Git gives a blob with these bytes (to compare without writing).
 

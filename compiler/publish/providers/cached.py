@@ -15,6 +15,7 @@ from typing import Any
 
 import git
 
+from compiler.publish.git import tag_commit
 from compiler.publish.inputs import RepoTarget
 from compiler.publish.providers import PullRequestDraft, PullRequestInfo, RemoteRepository
 
@@ -90,8 +91,7 @@ class CachedProvider:
     def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
         """The tag as the cached clone last saw it (None: not known here)."""
         try:
-            repo = git.Repo(self.cache_path(target))
-            return str(repo.git.rev_parse("--verify", "-q", f"refs/tags/{tag}^{{commit}}"))
+            return tag_commit(self.cache_path(target), tag)
         except (OSError, git.GitError):
             return None
 

@@ -15,6 +15,7 @@ from typing import Any
 import git
 
 from compiler.errors import ExternalError, UsageError
+from compiler.publish.git import tag_commit
 from compiler.publish.inputs import RepoTarget
 from compiler.publish.providers import PullRequestDraft, PullRequestInfo, RemoteRepository
 from compiler.state import Store
@@ -68,9 +69,7 @@ class LocalProvider:
 
     def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
         try:
-            return str(
-                git.Repo(remote.url).git.rev_parse("--verify", "-q", f"refs/tags/{tag}^{{commit}}")
-            )
+            return tag_commit(remote.url, tag)
         except git.GitCommandError:
             return None
 
