@@ -1,12 +1,18 @@
 """Fingerprints that let a recompile skip projects whose output cannot have changed.
 
-A project's fingerprint covers everything its files are made from: the spec
-file's bytes (so lineage stays exact), the project's normalised model, and the
-*code set* — the shipspec version, every template and the code that turns a spec
-into files (spec models, plan, targets, render, emit) — so that editing a template or a target, even
-without a version bump, changes every fingerprint.
-Per-module fingerprints are recorded beside it so a reader can see which module
-changed.  Tenant-wide folders hash the fingerprints of their projects.
+A project's fingerprint covers what its files are made from: the spec file's
+bytes (so lineage stays exact), the project's normalised model, its tenant's
+inputs and the shipspec version.  Per-module fingerprints are recorded beside it
+so a reader can see which module changed.  Tenant-wide folders hash the
+fingerprints of their projects.
+
+The *code set* — every template and the code that turns a spec into files — is
+not part of the committed fingerprints: a change to shipspec's own code would
+otherwise rewrite every manifest of every platform repository (review noise with
+no meaning).  It is kept in a stamp beside the output folder
+(`<parent>/.shipspec/code-set/<name>`, never inside the generated tree); when the
+stamp is missing or differs, nothing counts as up to date and the next full
+compile renders everything once (emit still rewrites only files whose bytes changed).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +55,36 @@ def code_set_hash() -> str:
     return digest.hexdigest()
 
 
+def code_stamp_file(output: Path) -> Path:
+    """Where the code set of an output folder's last full compile is kept: beside the folder."""
+    folder = output.resolve()
+    return folder.parent / ".shipspec" / "code-set" / folder.name
+
+
+def code_is_current(output: Path) -> bool:
+    """The output folder was last fully compiled by this exact code set."""
+    try:
+        return code_stamp_file(output).read_text(encoding="utf-8").strip() == code_set_hash()
+    except OSError:
+        return False
+
+
+def record_code_set(output: Path) -> None:
+    """Note that every project under `output` was compiled by this code set (best effort:
+    a stamp that cannot be written only costs the next compile a full render)."""
+    stamp = code_stamp_file(output)
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        staging = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
+        staging.write_text(code_set_hash() + "\n", encoding="utf-8")
+        staging.replace(stamp)
+    except OSError:
+        return
+
+
 def module_fingerprints(source: ProjectSource) -> dict[str, str]:
     project = source.model.model_dump(mode="json", exclude={"spec": {"modules"}})
-    shared = _digest(project, code_set_hash())
+    shared = _digest(project, __version__)
     return {
         module.name: _digest(module.model_dump(mode="json"), shared)
         for module in source.model.spec.modules
@@ -67,7 +101,7 @@ def project_fingerprint(source: ProjectSource) -> str:
     tenant = tenant_inputs(source)
     if tenant is not None:
         inputs["tenant"] = tenant
-    return _digest(inputs, code_set_hash())
+    return _digest(inputs, __version__)
 
 
 def tenant_inputs(source: ProjectSource) -> object:
@@ -92,7 +126,7 @@ def tenant_inputs(source: ProjectSource) -> object:
 
 
 def tenant_fingerprint(fingerprints: Iterable[str]) -> str:
-    return _digest(sorted(fingerprints), code_set_hash())
+    return _digest(sorted(fingerprints), __version__)
 
 
 def _digest(value: object, salt: str) -> str:
@@ -121,6 +155,8 @@ class Snapshot:
 
     root: Path
     manifests: Mapping[tuple[str, str], dict[str, Any] | OutputError]
+    code_current: bool = True
+    """The last full compile of this folder used this code set (else nothing is up to date)."""
 
     @classmethod
     def read(cls, root: Path) -> Snapshot:
@@ -131,7 +167,7 @@ class Snapshot:
                 manifests[(folder.parent.name, folder.name)] = read_manifest(folder) or {}
             except OutputError as error:
                 manifests[(folder.parent.name, folder.name)] = error
-        return cls(root, manifests)
+        return cls(root, manifests, code_is_current(root))
 
     def document(self, key: tuple[str, str]) -> dict[str, Any]:
         found = self.manifests.get(key, {})
@@ -157,6 +193,8 @@ class Snapshot:
     def up_to_date(self, key: tuple[str, str], fingerprint: str) -> bool:
         """The manifest records this fingerprint and every file it owns still holds its
         bytes (a stat per file; only files whose stat changed since are read)."""
+        if not self.code_current:
+            return False
         previous = self.previous(key)
         return previous.fingerprint == fingerprint and files_intact(
             self.root, *key, previous.hashes

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from compiler.emit import Drift, EmitSummary, ProjectOutput, check, emit, recover_all
 from compiler.errors import ShipspecError, SpecError, UsageError
-from compiler.incremental import Snapshot
+from compiler.incremental import Snapshot, record_code_set
 from compiler.ir import ProjectPlan
 from compiler.plan.build import plan_changes
 from compiler.plan.select import Changes, select_changes
@@ -143,6 +143,8 @@ def compile_specs(
         drifts = run_stage(Stage.CHECK, lambda: check(outputs, out, scope.selection))
         return CompileResult(len(outputs), files, drifts=tuple(drifts))
     summary = run_stage(Stage.EMIT, lambda: emit(outputs, out, scope.selection))
+    if not scope.targets:
+        record_code_set(out)
     return CompileResult(len(outputs), files, summary=summary, skipped=changes.skipped)
 
 

@@ -319,8 +319,35 @@ def test_a_template_change_invalidates_fingerprints(
 
     root = platform_repo(tmp_path)
     compile_into(root)
-    incremental.code_set_hash.cache_clear()
+    manifests = {p: p.read_bytes() for p in (root / "generated").rglob("manifest.json")}
     monkeypatch.setattr(incremental, "code_set_hash", lambda: "a different template set")
+    assert compile_into(root).projects == 5
+    assert compile_into(root).projects == 0, "the new code set is recorded after a full compile"
+    after = {p: p.read_bytes() for p in (root / "generated").rglob("manifest.json")}
+    assert after == manifests, "a code change alone rewrites no committed manifest"
+
+
+def test_the_code_stamp_lives_beside_the_output_never_inside(tmp_path: Path) -> None:
+    from compiler import incremental
+
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    stamp = root / ".shipspec" / "code-set" / "generated"
+    assert stamp.read_text().strip() == incremental.code_set_hash()
+    assert not [p for p in (root / "generated").rglob("*") if "code-set" in p.parts]
+    stamp.unlink()
+    assert compile_into(root).projects == 5, "without the stamp nothing counts as up to date"
+
+
+def test_a_partial_compile_does_not_record_the_code_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compiler import incremental
+
+    root = platform_repo(tmp_path)
+    compile_into(root)
+    monkeypatch.setattr(incremental, "code_set_hash", lambda: "a different template set")
+    compile_into(root, only=("contoso/payments",))
     assert compile_into(root).projects == 5
 
 
