@@ -115,11 +115,21 @@ FILTERS: dict[str, Callable[..., str]] = {
 }
 
 
+SHARED = "_shared"
+"""The folder of macros every family imports by name (`{% from "_lines.j2" import ... %}`)."""
+
+
 @functools.cache
 def environment(family: str) -> jinja2.Environment:
-    """The one environment of a template family, built once per process."""
+    """The one environment of a template family, built once per process: the family's
+    folder first, then the shared macros."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_root() / family),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(templates_root() / family),
+                jinja2.FileSystemLoader(templates_root() / SHARED),
+            ]
+        ),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -150,7 +160,8 @@ def render_file(planned: OutputFile) -> bytes:
 
 def warm_templates() -> None:
     """Compile every template of every family now, so forked workers inherit them compiled."""
-    for family in sorted(p.name for p in templates_root().iterdir() if p.is_dir()):
+    families = (p.name for p in templates_root().iterdir() if p.is_dir() and p.name != SHARED)
+    for family in sorted(families):
         env = environment(family)
         for name in env.list_templates(extensions=["j2"]):
             env.get_template(name)

@@ -16,9 +16,10 @@ from compiler.resolve import azure_names as names
 from compiler.resolve import checks
 from compiler.resolve.identifiers import MODULE_OUTPUTS, STORE_OUTPUTS, stack_output
 from compiler.resolve.model import Approvals, Environment, Estate, Module, Project, Store
-from compiler.spec.models import Library
+from compiler.spec.models import Library, Tool
 from compiler.spec.source import ProjectSource
 from compiler.spec.validate import Spec
+from compiler.version import __version__
 
 DEFAULT_DOTNET = "8.0"
 
@@ -70,8 +71,17 @@ def resolve_project(source: ProjectSource) -> Project:
         gitops_repository=layout.gitops_repository(source.name),
         infra_repository=layout.infra_repository(source.name),
         dotnet_version=_newest_dotnet(modules),
+        tool_requirements=_tool_requirements(spec.pipelines.tool),
+        tool_feed=spec.pipelines.tool.feed or "",
         tracking_url=spec.gitops.tracking.url if spec.gitops.tracking else None,
     )
+
+
+def _tool_requirements(tool: Tool) -> str:
+    """The spec's lock when it has one, else one pin (the spec's version, or this shipspec's)."""
+    if tool.lock:
+        return "\n".join(tool.lock)
+    return f"shipspec=={tool.version or __version__}"
 
 
 def _tiers(environments: Sequence[object]) -> list[str]:

@@ -157,6 +157,10 @@ class Project(Located):
     infra_repository: str
     dotnet_version: str
     """The newest .NET channel the project's modules use (the infra program targets it)."""
+    tool_requirements: str = ""
+    """What the deploy stages `pip install`: the spec's lock lines, else one pin of shipspec."""
+    tool_feed: str = ""
+    """The feed that install reads (`pipelines.tool.feed`; empty: the public index)."""
     tracking_url: str | None = None
     """`spec.gitops.tracking.url`: where `shipspec serve` listens, when the project is tracked."""
 

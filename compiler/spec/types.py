@@ -11,6 +11,14 @@ from typing import Annotated, Any
 from pydantic import Field, Strict, StringConstraints
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+KEY_VAULT_PATTERN = r"^[a-zA-Z](-?[a-zA-Z0-9])+$"
+SECRET_NAME_PATTERN = r"^[a-zA-Z0-9-]{1,127}$"
+HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+HTTP_PATH_PATTERN = r"^/[A-Za-z0-9._~/-]*$"
+CPU_PATTERN = r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$"
+MEMORY_PATTERN = r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$"
+"""Patterns other validators reuse (the chart's values schema), so both refuse the same text."""
 
 LIST = Strict(False)
 """YAML lists validate into tuples (immutable) while every scalar inside stays strict."""
@@ -28,23 +36,23 @@ Slug = Annotated[
 ]
 EnvVarName = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"),
+    StringConstraints(pattern=ENV_VAR_PATTERN),
     _described("an environment variable name: letters, digits and underscores"),
 ]
 KeyVaultName = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-zA-Z](-?[a-zA-Z0-9])+$", min_length=3, max_length=24),
+    StringConstraints(pattern=KEY_VAULT_PATTERN, min_length=3, max_length=24),
     _described("a Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter"),
 ]
 KeyVaultSecretName = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-zA-Z0-9-]{1,127}$"),
+    StringConstraints(pattern=SECRET_NAME_PATTERN),
     _described("a Key Vault secret name: 1-127 letters, digits or hyphens"),
 ]
 Hostname = Annotated[
     str,
     StringConstraints(
-        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+        pattern=HOSTNAME_PATTERN,
         max_length=253,
     ),
     _described("a lowercase DNS name such as contosoacr.azurecr.io"),
@@ -56,17 +64,17 @@ DotnetVersion = Annotated[
 ]
 HttpPath = Annotated[
     str,
-    StringConstraints(pattern=r"^/[A-Za-z0-9._~/-]*$"),
+    StringConstraints(pattern=HTTP_PATH_PATTERN),
     _described("an HTTP path starting with /, such as /health/ready"),
 ]
 CpuQuantity = Annotated[
     str,
-    StringConstraints(pattern=r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$"),
+    StringConstraints(pattern=CPU_PATTERN),
     _described('a Kubernetes CPU quantity such as 250m or "1" (quote whole numbers)'),
 ]
 MemoryQuantity = Annotated[
     str,
-    StringConstraints(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$"),
+    StringConstraints(pattern=MEMORY_PATTERN),
     _described("a Kubernetes memory quantity such as 256Mi or 1Gi"),
 ]
 ClusterName = Annotated[

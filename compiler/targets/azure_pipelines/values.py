@@ -157,14 +157,6 @@ def library_pipeline(project: Project, module: Module) -> PipelineSpec:
     )
 
 
-def tool_requirements(project: Project) -> str:
-    """The requirements the deploy stages install shipspec from: the spec's lock, else one pin."""
-    tool = project.source.model.spec.pipelines.tool
-    if tool.lock:
-        return "\n".join(tool.lock)
-    return f"shipspec=={tool.version}" if tool.version else SHIPSPEC_PACKAGE
-
-
 def service_pipeline(project: Project, module: Module) -> PipelineSpec:
     environments = deploy_environments(project, module)
     parameters = {
@@ -175,8 +167,8 @@ def service_pipeline(project: Project, module: Module) -> PipelineSpec:
         "imageRepository": module.image_repository,
         "dockerfile": "Dockerfile",
         "gitopsBranch": project.default_branch,
-        "shipspecPackage": tool_requirements(project),
-        "shipspecFeed": project.source.model.spec.pipelines.tool.feed or "",
+        "shipspecPackage": project.tool_requirements,
+        "shipspecFeed": project.tool_feed,
         "environments": environments,
     }
     stages = [Stage("build", (), job="ci"), Stage("image", ("build",), job="container")]

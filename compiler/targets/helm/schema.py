@@ -10,12 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
-CPU = r"^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$"
-MEMORY = r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$"
-HTTP_PATH = r"^/[A-Za-z0-9._~/-]*$"
-HOSTNAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)?$"
+from compiler.spec.types import (
+    CPU_PATTERN,
+    ENV_VAR_PATTERN,
+    HOSTNAME_PATTERN,
+    HTTP_PATH_PATTERN,
+    KEY_VAULT_PATTERN,
+    MEMORY_PATTERN,
+    SECRET_NAME_PATTERN,
+)
+
+
+def _or_empty(pattern: str) -> str:
+    """A spec pattern that also admits the empty string (a value the chart may leave unset)."""
+    return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
+
+
+CPU = CPU_PATTERN
+MEMORY = MEMORY_PATTERN
+HTTP_PATH = HTTP_PATH_PATTERN
+HOSTNAME = _or_empty(HOSTNAME_PATTERN)
 DNS_LABEL = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$"
-ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+ENV_NAME = ENV_VAR_PATTERN
 GUID_OR_EMPTY = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
 
 
@@ -116,18 +132,18 @@ def values_schema(values: dict[str, Any]) -> dict[str, Any]:
                     "type": "array",
                     "items": _object(
                         {
-                            "name": _string(r"^[a-zA-Z](-?[a-zA-Z0-9])+$"),
-                            "keyvaultName": _string(r"^[a-zA-Z](-?[a-zA-Z0-9])+$"),
+                            "name": _string(KEY_VAULT_PATTERN),
+                            "keyvaultName": _string(KEY_VAULT_PATTERN),
                             "objects": {
                                 "type": "array",
-                                "items": _string(r"^[a-zA-Z0-9-]{1,127}$"),
+                                "items": _string(SECRET_NAME_PATTERN),
                             },
                             "env": {
                                 "type": "array",
                                 "items": _object(
                                     {
                                         "env": _string(ENV_NAME),
-                                        "secret": _string(r"^[a-zA-Z0-9-]{1,127}$"),
+                                        "secret": _string(SECRET_NAME_PATTERN),
                                     }
                                 ),
                             },
