@@ -1,18 +1,48 @@
-"""Text and JSON reporters over one result shape: diagnostics, an error, or a success.
+"""Text and JSON reporters over one result shape: diagnostics, an error, or an outcome.
 
-Text goes to people (stdout for results, stderr for failures); JSON goes to CI and
-is always exactly one document on stdout.
+A command returns an :class:`Outcome` (its exit code, the lines people read, the
+JSON document CI reads); the CLI reports it and exits — no command body prints its
+own result or exits.  Text goes to people (stdout for results, stderr for notes
+and failures); JSON goes to CI and is always exactly one document on stdout.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from compiler.errors import Diagnostic, ExitCode
 
 DEFAULT_MAX_ERRORS = 100
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one command produced, for either reader."""
+
+    lines: tuple[str, ...] = ()
+    """The text report, one entry per line (an entry may itself hold several lines)."""
+    data: object = None
+    """The JSON report: exactly this document."""
+    exit_code: ExitCode = ExitCode.OK
+    notes: tuple[str, ...] = ()
+    """Lines for people on stderr in either format (warnings, counts beside JSON)."""
+
+
+def report_outcome(outcome: Outcome, output_format: str, err: TextIO | None = None) -> None:
+    err = err or sys.stderr
+    for note in outcome.notes:
+        err.write(_line(note))
+    if output_format == "json":
+        JsonReporter().success("", outcome.data)
+        return
+    sys.stdout.write("".join(_line(line) for line in outcome.lines))
+
+
+def _line(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
 
 
 class Reporter(Protocol):

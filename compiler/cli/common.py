@@ -10,7 +10,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from compiler.errors import BugReport, ExitCode, ShipspecError, SpecError
-from compiler.report import Reporter, reporter_for
+from compiler.report import Outcome, Reporter, report_outcome, reporter_for
 from compiler.settings import load_settings
 
 P = ParamSpec("P")
@@ -29,7 +29,8 @@ format_option = click.option(
 def handle_errors(
     output_format_param: str = "output_format",
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run a command body and turn shipspec errors into a report and an exit code."""
+    """Run a command body; report the Outcome it returns, or the shipspec error it raises,
+    and exit with the code either carries (the only place a command exits)."""
 
     def decorate(command: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(command)
@@ -38,7 +39,7 @@ def handle_errors(
             reporter = reporter_for(output_format)
             try:
                 reporter = reporter_for(output_format, _max_errors(kwargs))
-                return command(*args, **kwargs)
+                result = command(*args, **kwargs)
             except SpecError as error:
                 reporter.diagnostics(error.diagnostics)
                 sys.exit(error.exit_code)
@@ -50,6 +51,12 @@ def handle_errors(
             except BugReport as bug:
                 _report_bug(reporter, bug)
                 sys.exit(ExitCode.INVALID)
+            if isinstance(result, Outcome):
+                report_outcome(result, output_format)
+                if result.exit_code != ExitCode.OK:
+                    sys.exit(result.exit_code)
+                return None  # type: ignore[return-value]
+            return result
 
         return wrapper
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from compiler.explain import explain_file
 from compiler.outlock import output_lock
 from compiler.pipeline import CompileOptions, CompileResult, compile_specs
 from compiler.pipeline import Progress as ProgressCallback
-from compiler.report import reporter_for
+from compiler.report import Outcome
 from compiler.settings import load_settings
 
 
@@ -41,7 +42,7 @@ def compile_command(
     check: bool,
     only: tuple[str, ...],
     output_format: str,
-) -> None:
+) -> Outcome:
     """Compile specs into generated/, or check that generated/ is up to date."""
     settings = load_settings(output=str(output) if output else None, jobs=jobs)
     options = CompileOptions(
@@ -50,23 +51,19 @@ def compile_command(
     command = "compile --check" if check else "compile"
     with output_lock(options.output, command, optional=check), _progress(output_format) as advance:
         result = compile_specs(options, settings, advance)
-    _warn_unchanged_tags(result, check)
-    if check:
-        _report_check(result, output_format)
-    else:
-        _report_compile(result, output_format)
+    outcome = _check_outcome(result) if check else _compile_outcome(result)
+    return replace(outcome, notes=_unchanged_tag_warnings(result, check))
 
 
-def _warn_unchanged_tags(result: CompileResult, check: bool) -> None:
+def _unchanged_tag_warnings(result: CompileResult, check: bool) -> tuple[str, ...]:
     from compiler.publish.tag import unchanged_tag_warnings
 
     written = result.summary.written if result.summary else []
     changed = [d.path for d in result.drifts] if check else list(written)
-    for warning in unchanged_tag_warnings(changed):
-        click.echo(f"warning: {warning}", err=True)
+    return tuple(f"warning: {warning}" for warning in unchanged_tag_warnings(changed))
 
 
-def _report_compile(result: CompileResult, output_format: str) -> None:
+def _compile_outcome(result: CompileResult) -> Outcome:
     summary = result.summary
     assert summary is not None
     line = (
@@ -80,28 +77,19 @@ def _report_compile(result: CompileResult, output_format: str) -> None:
         "unchanged": len(summary.unchanged),
         "removed": summary.removed,
     }
-    reporter_for(output_format).success(line, data)
+    return Outcome((line,), data)
 
 
-def _report_check(result: CompileResult, output_format: str) -> None:
+def _check_outcome(result: CompileResult) -> Outcome:
     drifts = result.drifts
-    if output_format == "json":
-        data = {
-            "upToDate": not drifts,
-            "files": [{"path": d.path, "change": d.change} for d in drifts],
-        }
-        reporter_for("json").success("", data)
-    else:
-        for drift in drifts:
-            click.echo(drift.diff, nl=False)
-        if drifts:
-            click.echo(
-                f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile"
-            )
-        else:
-            click.echo(f"up to date: {result.files} file(s) in {result.projects} project(s)")
-    if drifts:
-        sys.exit(ExitCode.INVALID)
+    data = {"upToDate": not drifts, "files": [{"path": d.path, "change": d.change} for d in drifts]}
+    if not drifts:
+        return Outcome(
+            (f"up to date: {result.files} file(s) in {result.projects} project(s)",), data
+        )
+    diffs = "".join(drift.diff for drift in drifts)
+    count = f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile"
+    return Outcome((diffs, count) if diffs else (count,), data, ExitCode.INVALID)
 
 
 @contextmanager
@@ -120,8 +108,7 @@ def _progress(output_format: str) -> Iterator[ProgressCallback | None]:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @format_option
 @handle_errors()
-def explain_command(file: Path, output_format: str) -> None:
+def explain_command(file: Path, output_format: str) -> Outcome:
     """Show where a generated file comes from: spec file and line, key path, template."""
     lineage = explain_file(file)
-    text = "\n".join(f"{key:>10}: {value}" for key, value in lineage.items())
-    reporter_for(output_format).success(text, lineage)
+    return Outcome(tuple(f"{key:>10}: {value}" for key, value in lineage.items()), lineage)

@@ -10,7 +10,7 @@ import click
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import UsageError
 from compiler.pipeline import resolve_specs
-from compiler.report import reporter_for
+from compiler.report import Outcome
 from compiler.settings import Settings, load_settings
 from compiler.spec.schema import schema_json
 from compiler.spec.starter import write_starter
@@ -30,7 +30,9 @@ class ValidateOptions:
 @format_option
 @click.option("--max-errors", type=click.IntRange(min=0), help="Show at most this many (0: all).")
 @handle_errors()
-def validate_command(paths: tuple[Path, ...], output_format: str, max_errors: int | None) -> None:
+def validate_command(
+    paths: tuple[Path, ...], output_format: str, max_errors: int | None
+) -> Outcome:
     """Validate spec files (default: the specs folder) and report every problem."""
     settings = load_settings(max_errors=max_errors)
     options = ValidateOptions(paths or (Path(settings.specs),), settings, output_format)
@@ -40,13 +42,14 @@ def validate_command(paths: tuple[Path, ...], output_format: str, max_errors: in
         f"{len(spec.files)} file(s) valid: {len(spec.projects)} project(s), "
         f"{modules} module(s), {len(spec.tenants)} tenant(s)"
     )
-    reporter_for(output_format, settings.max_errors).success(summary, [])
+    return Outcome((summary,), [])
 
 
 @click.command("schema")
-def schema_command() -> None:
+@handle_errors()
+def schema_command() -> Outcome:
     """Print the JSON Schema (draft 2020-12) of spec documents, for editors and CI."""
-    click.echo(schema_json(), nl=False)
+    return Outcome((schema_json(),))
 
 
 @click.command("init")
@@ -76,21 +79,19 @@ def init_command(
     platform: bool,
     platform_name: str | None,
     feed: str | None,
-) -> None:
+) -> Outcome:
     """Write a starter spec for TENANT/PROJECT, or with --platform a platform repository in DIR.
 
     Never overwrites a file.
     """
     if platform:
-        _init_platform(Path(name or "."), platform_name, feed)
-        return
+        return _init_platform(Path(name or "."), platform_name, feed)
     tenant, project = _tenant_project(name or "")
     settings = load_settings()
     target = output or Path(settings.specs) / tenant / f"{project}.yaml"
     write_starter(tenant, project, target)
-    click.echo(
-        f"wrote {target.as_posix()}; edit it, then run: shipspec validate {target.as_posix()}"
-    )
+    where = target.as_posix()
+    return Outcome((f"wrote {where}; edit it, then run: shipspec validate {where}",))
 
 
 def _tenant_project(name: str) -> tuple[str, str]:
@@ -102,12 +103,15 @@ def _tenant_project(name: str) -> tuple[str, str]:
     return tenant, project
 
 
-def _init_platform(root: Path, name: str | None, feed: str | None) -> None:
+def _init_platform(root: Path, name: str | None, feed: str | None) -> Outcome:
     from compiler.scaffold import PlatformOptions, default_tenant, write_platform
 
     tenant, project = _tenant_project(name) if name else (default_tenant(root), "starter")
     written = write_platform(PlatformOptions(root, tenant, project, feed))
-    for path in written:
-        click.echo(f"wrote {(root / path).as_posix()}")
     where = "" if root == Path() else f"cd {root.as_posix()} && "
-    click.echo(f"next: {where}shipspec validate && shipspec compile && shipspec verify --all")
+    return Outcome(
+        (
+            *(f"wrote {(root / path).as_posix()}" for path in written),
+            f"next: {where}shipspec validate && shipspec compile && shipspec verify --all",
+        )
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode, UsageError
-from compiler.report import reporter_for
+from compiler.report import Outcome
 
 if TYPE_CHECKING:
     from compiler.verify.run import VerifyResult
@@ -46,7 +45,7 @@ def verify_command(
     everything: bool,
     jobs: int | None,
     output_format: str,
-) -> None:
+) -> Outcome:
     """Lint and render charts, build overlays, validate pipelines, objects and programs."""
     from compiler.verify.run import VerifyOptions, verify_tree
 
@@ -57,16 +56,12 @@ def verify_command(
         options = VerifyOptions(path, only, everything, jobs or os.cpu_count() or 1)
         results.append(verify_tree(options))
     findings = [f for result in results for f in result.findings]
-    if output_format == "json":
-        reporter_for("json").success("", [f.__dict__ for f in findings])
-        # the list of findings is the JSON contract; counts go to stderr for people
-        click.echo(_summary(len(findings), results), err=True)
-    else:
-        for finding in findings:
-            click.echo(str(finding))
-        click.echo(_summary(len(findings), results))
-    if findings:
-        sys.exit(ExitCode.INVALID)
+    summary = _summary(len(findings), results)
+    code = ExitCode.INVALID if findings else ExitCode.OK
+    data = [f.__dict__ for f in findings]
+    if output_format == "json":  # the list of findings is the JSON contract; counts on stderr
+        return Outcome(data=data, exit_code=code, notes=(summary,))
+    return Outcome((*(str(f) for f in findings), summary), data, code)
 
 
 def _summary(problems: int, results: list[VerifyResult]) -> str:

@@ -4,6 +4,7 @@ an approver must belong to one of the environment's approver groups. Both back e
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from .helpers import successful_run
 from .identity_fake import IdentityServer
 
 NOT_TEST = {"SHIPSPEC_IDENTITY_MODE": "", "SHIPSPEC_ACTOR": ""}
+_PLANS = itertools.count(1)
+"""Every plan of a run gets its own version: the PostgreSQL store is shared by the session."""
 
 
 @pytest.fixture
@@ -37,8 +40,9 @@ def ship(state_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shi
 @pytest.fixture
 def plan(ship: Shipspec, store: Store) -> str:
     scope = Scope("contoso", "payments")
-    run_id = successful_run(store, scope, number=str(id(ship)))
-    version = f"9.{id(ship) % 1000}.0"
+    serial = next(_PLANS)
+    run_id = successful_run(store, scope, number=f"identity-{serial}")
+    version = f"9.{serial}.0"
     ship.json(
         "release", "plan", "--module", "payments-api", "--version", version, "--run", run_id,
         actor="rita@contoso.com", specs=True,
