@@ -23,6 +23,7 @@ from compiler.plan.build import plan_changes
 from compiler.plan.select import Changes, select_changes
 from compiler.resolve import Estate, resolve
 from compiler.settings import Settings
+from compiler.spec.cache import SpecCache, cache_folder, reader_salt, remember
 from compiler.spec.load import LoadLimits, discover, load_files
 from compiler.spec.validate import Spec, Trusted, validate_documents
 from compiler.targets import TARGETS, Target
@@ -58,19 +59,27 @@ def load_spec(
     settings: Settings | None = None,
     base: Path | None = None,
     trusted: Trusted = frozenset(),
+    cache: SpecCache | None = None,
 ) -> Spec:
     """Validate every spec under `paths`; raise SpecError listing all problems.
 
-    File names are shown relative to `base` (default: the current folder).
+    File names are shown relative to `base` (default: the current folder).  With a
+    `cache`, files whose bytes passed before are not parsed again (compiler.spec.cache).
     """
     settings = settings or Settings()
     limits = LoadLimits(settings.max_file_bytes, settings.max_alias_nodes)
     files = run_stage(Stage.DISCOVER, lambda: discover(list(paths), cwd=base))
-    loaded = run_stage(Stage.LOAD, lambda: load_files(files, limits))
+    loaded = run_stage(Stage.LOAD, lambda: load_files(files, limits, cache))
+    trusted = trusted | {
+        (d.file, d.file_sha256) for d in loaded.documents if d.file in loaded.cached
+    }
     sources, problems = run_stage(
         Stage.VALIDATE, lambda: validate_documents(loaded.documents, trusted)
     )
     diagnostics = [*loaded.diagnostics, *problems]
+    if cache is not None:
+        flagged = {d.span.file for d in diagnostics}
+        remember(cache, loaded.documents, loaded.cached, flagged)
     if diagnostics:
         error = SpecError(diagnostics)
         error.stage = Stage.LOAD if loaded.diagnostics else Stage.VALIDATE
@@ -83,9 +92,10 @@ def resolve_specs(
     settings: Settings | None = None,
     base: Path | None = None,
     trusted: Trusted = frozenset(),
+    cache: SpecCache | None = None,
 ) -> Estate:
     """`load_spec`, then resolve: every derived fact once, every derived-name problem reported."""
-    spec = load_spec(paths, settings, base, trusted)
+    spec = load_spec(paths, settings, base, trusted, cache)
     estate, problems = run_stage(Stage.RESOLVE, lambda: resolve(spec))
     if problems:
         error = SpecError(problems)
@@ -132,7 +142,8 @@ def compile_specs(
     settings = settings or Settings()
     out = options.output
     previous = run_stage(Stage.SNAPSHOT, lambda: snapshot(out, recover=not options.check))
-    estate = resolve_specs(options.paths, settings, out.resolve().parent, previous.trusted)
+    cache = spec_cache(out, settings)
+    estate = resolve_specs(options.paths, settings, out.resolve().parent, previous.trusted, cache)
     scope = run_stage(Stage.SELECT, lambda: Scope.parse(options.only, estate))
     changes = run_stage(Stage.SELECT, lambda: select_changes(estate, scope, previous, options))
     plans = run_stage(Stage.PLAN, lambda: plan_changes(changes, targets))
@@ -153,6 +164,12 @@ def snapshot(output: Path, *, recover: bool) -> Snapshot:
     if recover:
         recover_all(output)
     return Snapshot.read(output)
+
+
+def spec_cache(output: Path, settings: Settings) -> SpecCache:
+    """The parsed-spec cache beside the output folder (its entries depend on the load limits)."""
+    salt = reader_salt((settings.max_file_bytes, settings.max_alias_nodes, LoadLimits().max_depth))
+    return SpecCache(cache_folder(output), salt)
 
 
 def retired(changes: Changes) -> list[ProjectOutput]:

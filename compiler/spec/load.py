@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -79,6 +79,14 @@ class RawDocument:
 class LoadResult:
     documents: tuple[RawDocument, ...]
     diagnostics: tuple[Diagnostic, ...]
+    cached: frozenset[str] = frozenset()
+    """Files whose documents came from the spec cache (their bytes passed every check before)."""
+
+
+class DocumentCache(Protocol):
+    """Plain documents of spec files read before (see compiler.spec.cache)."""
+
+    def get(self, name: str, sha256: str) -> list[dict[str, Any]] | None: ...
 
 
 # --- discovery ---------------------------------------------------------------------------------
@@ -136,26 +144,39 @@ def display_name(file: Path, base: Path) -> str:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def load_files(files: Iterable[tuple[Path, str]], limits: LoadLimits = LoadLimits()) -> LoadResult:
+def load_files(
+    files: Iterable[tuple[Path, str]],
+    limits: LoadLimits = LoadLimits(),
+    cache: DocumentCache | None = None,
+) -> LoadResult:
     documents: list[RawDocument] = []
     diagnostics: list[Diagnostic] = []
+    cached: set[str] = set()
     for path, name in files:
-        result = load_file(path, name, limits)
+        result = load_file(path, name, limits, cache)
         documents.extend(result.documents)
         diagnostics.extend(result.diagnostics)
-    return LoadResult(tuple(documents), tuple(diagnostics))
+        cached |= result.cached
+    return LoadResult(tuple(documents), tuple(diagnostics), frozenset(cached))
 
 
-def load_file(path: Path, name: str, limits: LoadLimits = LoadLimits()) -> LoadResult:
+def load_file(
+    path: Path, name: str, limits: LoadLimits = LoadLimits(), cache: DocumentCache | None = None
+) -> LoadResult:
     try:
         _check_name(name)
         text = read_text(path, name, limits)
     except _FileProblem as problem:
         return LoadResult((), (problem.diagnostic,))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    known = cache.get(name, digest) if cache is not None else None
+    if known is not None:
+        source = LocatedText(text)
+        found = tuple(RawDocument(name, i, data, source, digest) for i, data in enumerate(known))
+        return LoadResult(found, (), frozenset({name}))
     guarded = _guard(text, name, limits)
     if guarded:
         return LoadResult((), guarded)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     fast = _fast_documents(text, limits)
     if fast is not None:
         source = LocatedText(text)
