@@ -74,6 +74,20 @@ class ShipspecError(Exception):
         self.hint = hint
         self.stage: str | None = None
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Cross a process boundary whole (hint, stage, diagnostics), whatever the subclass's
+        constructor takes: errors raised in compile's workers are reported by the parent."""
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[ShipspecError], args: tuple[object, ...], state: dict[str, object]
+) -> object:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UsageError(ShipspecError):
     """The command line itself is wrong (missing path, bad flag value)."""

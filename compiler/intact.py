@@ -52,8 +52,19 @@ class StatRecord:
         self.seen[relative] = entry
         return True
 
+    def saw(self, relative: str, entry: list[object] | None) -> None:
+        """Record a file just written (its stat, taken from the staging file, survives the
+        rename into place); None when it could not be taken."""
+        if entry is not None:
+            self.seen[relative] = entry
+
     def save(self) -> None:
         _write(self.path, self.old, self.seen)
+
+
+def stat_entry(path: str, sha: str) -> list[object] | None:
+    found = _stat(path)
+    return None if found is None else [*found, sha]
 
 
 def files_intact(output_root: Path, tenant: str, folder: str, hashes: Mapping[str, str]) -> bool:

@@ -9,25 +9,26 @@ function; the pipeline records on the error which stage failed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.emit import Drift, EmitSummary, ProjectOutput, check, emit, recover_all
+from compiler.emit import Drift, EmitSummary, ProjectOutput, Selection, folder_drifts, recover_all
 from compiler.errors import ShipspecError, SpecError, UsageError
 from compiler.incremental import Snapshot, record_code_set
-from compiler.ir import ProjectPlan
-from compiler.plan.build import plan_changes
-from compiler.plan.select import Changes, select_changes
+from compiler.plan.build import FolderJob, Planned, folder_jobs, plan_job
+from compiler.plan.select import select_changes
 from compiler.resolve import Estate, resolve
 from compiler.settings import Settings
 from compiler.spec.cache import SpecCache, cache_folder, reader_salt, remember
 from compiler.spec.load import LoadLimits, discover, load_files
 from compiler.spec.validate import Spec, Trusted, validate_documents
+from compiler.staging import Staged, discard, finish, stage_folder
 from compiler.targets import TARGETS, Target
-from compiler.workers import render_plans
+from compiler.workers import render_planned, run_folders
 
 T = TypeVar("T")
 
@@ -146,17 +147,71 @@ def compile_specs(
     estate = resolve_specs(options.paths, settings, out.resolve().parent, previous.trusted, cache)
     scope = run_stage(Stage.SELECT, lambda: Scope.parse(options.only, estate))
     changes = run_stage(Stage.SELECT, lambda: select_changes(estate, scope, previous, options))
-    plans = run_stage(Stage.PLAN, lambda: plan_changes(changes, targets))
-    outputs = run_stage(Stage.RENDER, lambda: render_plans(plans, settings.jobs, progress))
-    outputs = sorted([*outputs, *retired(changes)], key=lambda o: (o.plan.tenant, o.plan.folder))
-    files = sum(len(output.files) for output in outputs)
+    jobs = run_stage(Stage.PLAN, lambda: folder_jobs(changes))
+    work = FolderWork(out, scope.selection, targets, previous, options.check, os.getpid())
+    built = run_stage(
+        Stage.RENDER,
+        lambda: run_folders(jobs, work.build, settings.jobs, _advance(progress), discard_built),
+    )
+    built = [folder for folder in built if folder.planned]
+    files = sum(folder.files for folder in built)
     if options.check:
-        drifts = run_stage(Stage.CHECK, lambda: check(outputs, out, scope.selection))
-        return CompileResult(len(outputs), files, drifts=tuple(drifts))
-    summary = run_stage(Stage.EMIT, lambda: emit(outputs, out, scope.selection))
+        drifts = run_stage(Stage.CHECK, lambda: [d for folder in built for d in folder.drifts])
+        return CompileResult(len(built), files, drifts=tuple(drifts))
+    summary = run_stage(Stage.EMIT, lambda: finish([f.staged for f in built if f.staged]))
     if not scope.targets:
         record_code_set(out)
-    return CompileResult(len(outputs), files, summary=summary, skipped=changes.skipped)
+    return CompileResult(len(built), files, summary=summary, skipped=changes.skipped)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one folder's stages leave for the parent: staged changes, or its differences."""
+
+    files: int = 0
+    planned: bool = True
+    staged: Staged | None = None
+    drifts: tuple[Drift, ...] = ()
+
+
+@dataclass(frozen=True)
+class FolderWork:
+    """What every folder's stages read; forked workers inherit it (nothing is sent to them)."""
+
+    out: Path
+    selection: Selection
+    targets: Mapping[str, Target]
+    previous: Snapshot
+    check: bool
+    tag: int
+    """The run's staging-file tag (the parent's pid), whichever process stages."""
+
+    def build(self, job: FolderJob) -> Built:
+        """One folder, where it runs (a worker): plan -> render -> stage its files (or check)."""
+        planned = run_stage(Stage.PLAN, lambda: plan_job(job, self.targets))
+        if planned is None:
+            return Built(planned=False)
+        output = run_stage(Stage.RENDER, lambda: render_job(planned))
+        old = self.previous.document((job.tenant, job.folder)) or {"files": {}}
+        if self.check:
+            check = lambda: folder_drifts(output, self.out, self.selection, old)  # noqa: E731
+            return Built(len(output.files), drifts=tuple(run_stage(Stage.CHECK, check)))
+        stage = lambda: stage_folder(output, self.out, self.selection, old, self.tag)  # noqa: E731
+        return Built(len(output.files), staged=run_stage(Stage.EMIT, stage))
+
+
+def render_job(planned: Planned) -> ProjectOutput:
+    output = render_planned(planned.plan, planned.previous)
+    return replace(output, fingerprint=planned.fingerprint, modules=planned.modules)
+
+
+def discard_built(built: list[Built]) -> None:
+    """Remove what the folders of a failed run staged (nothing of it was committed)."""
+    discard([folder.staged for folder in built if folder.staged])
+
+
+def _advance(progress: Progress | None) -> Callable[[Built], None] | None:
+    return (lambda folder: progress(folder.files)) if progress else None
 
 
 def snapshot(output: Path, *, recover: bool) -> Snapshot:
@@ -170,11 +225,6 @@ def spec_cache(output: Path, settings: Settings) -> SpecCache:
     """The parsed-spec cache beside the output folder (its entries depend on the load limits)."""
     salt = reader_salt((settings.max_file_bytes, settings.max_alias_nodes, LoadLimits().max_depth))
     return SpecCache(cache_folder(output), salt)
-
-
-def retired(changes: Changes) -> list[ProjectOutput]:
-    """Empty outputs for folders whose project left the specs, so emit removes their files."""
-    return [ProjectOutput(ProjectPlan(t, folder, {}, ()), ()) for t, folder in changes.retired]
 
 
 @dataclass(frozen=True)

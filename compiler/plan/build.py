@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from compiler.errors import BugReport
 from compiler.ir import OutputFile, Plan, ProjectPlan
 from compiler.layout import TENANT_FOLDER
-from compiler.plan.select import Changes
+from compiler.plan.select import Changes, ProjectChange, TenantChange
 from compiler.resolve import Estate, Project
 from compiler.targets import TARGETS, Target, TenantTarget
 
@@ -30,16 +30,34 @@ class Planned:
     modules: Mapping[str, str] = field(default_factory=dict)
 
 
-def plan_changes(changes: Changes, targets: Mapping[str, Target]) -> list[Planned]:
-    planned = [
-        Planned(plan_project(c.project, targets), c.fingerprint, c.previous.hashes, c.modules)
-        for c in changes.projects
-    ]
-    for change in changes.tenants:
-        tenant = plan_tenant(change.tenant, change.projects, targets)
-        if tenant.files:
-            planned.append(Planned(tenant, change.fingerprint, change.previous.hashes))
-    return planned
+@dataclass(frozen=True)
+class FolderJob:
+    """One folder to build: a changed project, a changed tenant folder, or a retired folder
+    (`change` None: its project left the specs, so everything it owned goes)."""
+
+    tenant: str
+    folder: str
+    change: ProjectChange | TenantChange | None = None
+
+
+def folder_jobs(changes: Changes) -> list[FolderJob]:
+    """Every folder the changes touch, sorted by (tenant, folder) as emit reports them."""
+    jobs = [FolderJob(c.project.tenant, c.project.name, c) for c in changes.projects]
+    jobs += [FolderJob(c.tenant, TENANT_FOLDER, c) for c in changes.tenants]
+    jobs += [FolderJob(tenant, folder) for tenant, folder in changes.retired]
+    return sorted(jobs, key=lambda job: (job.tenant, job.folder))
+
+
+def plan_job(job: FolderJob, targets: Mapping[str, Target]) -> Planned | None:
+    """The folder's plan; None for a tenant folder that has no files (nothing to write)."""
+    change = job.change
+    if change is None:
+        return Planned(ProjectPlan(job.tenant, job.folder, {}, ()))
+    if isinstance(change, ProjectChange):
+        plan = plan_project(change.project, targets)
+        return Planned(plan, change.fingerprint, change.previous.hashes, change.modules)
+    tenant = plan_tenant(change.tenant, change.projects, targets)
+    return Planned(tenant, change.fingerprint, change.previous.hashes) if tenant.files else None
 
 
 def plan(estate: Estate, targets: Mapping[str, Target] = TARGETS) -> Plan:

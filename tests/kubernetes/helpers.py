@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from compiler.emit import emit
 from compiler.pipeline import resolve_specs
 from compiler.plan.build import plan
+from compiler.staging import emit
 from compiler.targets.gitops import GitOpsRepository
 from compiler.targets.helm import HelmCharts
 from compiler.workers import render_plan

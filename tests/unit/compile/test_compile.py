@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler import emit as emit_module
+from compiler import staging
 from compiler.cli import cli
 from compiler.errors import SpecError
 from compiler.explain import explain_file
@@ -175,16 +176,16 @@ def test_failure_while_staging_leaves_previous_tree_intact(
     spec = root / "specs/contoso/payments.yaml"
     spec.write_text(spec.read_text().replace("EUR", "USD").replace("port: 8080", "port: 8081"))
     before = tree(root / "generated")
-    real_stage = emit_module._stage
+    real_stage = staging._stage
     calls = {"n": 0}
 
-    def failing_stage(target: Path, data: bytes, *rest: object) -> Path:
+    def failing_stage(target: str, data: bytes, *rest: object) -> str:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
         return real_stage(target, data, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(emit_module, "_stage", failing_stage)
+    monkeypatch.setattr(staging, "_stage", failing_stage)
     with pytest.raises(KeyboardInterrupt):
         compile_into(root)
     assert tree(root / "generated") == before
@@ -200,10 +201,10 @@ def test_disk_full_is_a_clear_error_and_tree_is_intact(
     spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
     before = tree(root / "generated")
 
-    def full(target: Path, data: bytes, *rest: object) -> Path:
+    def full(target: str, data: bytes, *rest: object) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(emit_module, "_stage", full)
+    monkeypatch.setattr(staging, "_stage", full)
     monkeypatch.chdir(root)
     result = CliRunner().invoke(cli, ["compile"])
     assert result.exit_code == 3
@@ -218,7 +219,7 @@ def test_crash_during_commit_is_finished_by_the_next_run(
     compile_into(root)
     spec = root / "specs/contoso/payments.yaml"
     spec.write_text(spec.read_text().replace("port: 8080", "port: 8081"))
-    monkeypatch.setattr(emit_module._Pending, "commit", lambda self: None)  # dies mid-commit
+    monkeypatch.setattr(emit_module.Pending, "commit", lambda self: None)  # dies mid-commit
     compile_into(root)
     assert list((root / "generated").rglob("journal.json"))
     monkeypatch.undo()
