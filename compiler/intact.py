@@ -78,7 +78,7 @@ def files_intact(output_root: Path, tenant: str, folder: str, hashes: Mapping[st
 
 def _stat(path: str) -> list[int] | None:
     try:
-        result = Path(path).stat()
+        result = os.stat(path)
     except OSError:
         return None
     if not stat.S_ISREG(result.st_mode):
@@ -88,7 +88,7 @@ def _stat(path: str) -> list[int] | None:
 
 def _sha256(path: str) -> str:
     try:
-        with Path(path).open("rb") as handle:
+        with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return ""

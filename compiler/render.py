@@ -9,7 +9,6 @@ reported with the template's name.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import re
@@ -144,10 +143,16 @@ def environment(family: str) -> jinja2.Environment:
 # --- rendering -----------------------------------------------------------------------------------
 
 
+@functools.cache
+def template(name: str) -> jinja2.Template:
+    """A template by its name below the templates root (`family/path`), compiled once."""
+    family, _, path = name.partition("/")
+    return environment(family).get_template(path)
+
+
 def render_file(planned: OutputFile) -> bytes:
-    family, _, name = planned.template.partition("/")
     try:
-        text = environment(family).get_template(name).render(**planned.context)
+        text = template(planned.template).render(**planned.context)
     except jinja2.TemplateError as error:
         line = getattr(error, "lineno", None)
         where = f"{planned.template}:{line}" if line else planned.template
@@ -179,14 +184,19 @@ _XML_COMMENT = {".md", ".props", ".targets", ".config", ".csproj", ".xml"}
 
 def comment_style(path: str) -> tuple[str, str] | None:
     """How a one-line comment looks in this file's format, or None if it has no comments."""
-    pure = PurePosixPath(path)
     if is_helm_template(path):
         return ("{{- /* ", " */ -}}")
-    if pure.name in _HASH_COMMENT_NAMES or pure.suffix in _HASH_COMMENT:
+    return _comment_style(path.rpartition("/")[2])
+
+
+@functools.cache
+def _comment_style(name: str) -> tuple[str, str] | None:
+    suffix = PurePosixPath(name).suffix
+    if name in _HASH_COMMENT_NAMES or suffix in _HASH_COMMENT:
         return ("# ", "")
-    if pure.suffix in _XML_COMMENT:
+    if suffix in _XML_COMMENT:
         return ("<!-- ", " -->")
-    if pure.suffix in {".cs", ".tpl"}:
+    if suffix in {".cs", ".tpl"}:
         return ("// ", "")
     return None
 
@@ -224,8 +234,14 @@ _COMMENT_UNSAFE = re.compile(
 
 
 def is_helm_template(path: str) -> bool:
-    """Files Helm renders with Go templates: not YAML until Helm has run them."""
-    return fnmatch.fnmatch(path, "*/charts/*/templates/*")
+    """Files Helm renders with Go templates: not YAML until Helm has run them
+    (`*/charts/*/templates/*`).
+
+    >>> is_helm_template("api/charts/api/templates/a.yaml"), is_helm_template("charts/x/templates/a")
+    (True, False)
+    """
+    start = path.find("/charts/")
+    return start >= 0 and path.find("/templates/", start + len("/charts/")) >= 0
 
 
 SERIALIZED = frozenset(
@@ -254,14 +270,17 @@ def needs_parse_back(planned: OutputFile) -> bool:
 def check_parses(planned: OutputFile, text: str) -> None:
     """Parse the rendered text back; a failure means a template is wrong.
 
-    Helm chart templates are Go templates, checked by `shipspec verify` through Helm itself.
+    YAML is composed into nodes by PyYAML's C parser, not constructed into objects: the
+    check is that the template's structure reads as YAML (quoting is the filters' job,
+    property-tested), and composing costs half of a full load.  Helm chart templates are
+    Go templates, checked by `shipspec verify` through Helm itself.
     """
     if is_helm_template(planned.path):
         return
     suffix = PurePosixPath(planned.path).suffix
     try:
         if suffix in {".yaml", ".yml"}:
-            list(yaml.load_all(text, Loader=_SAFE_LOADER))
+            list(yaml.compose_all(text, Loader=_SAFE_LOADER))
         elif suffix == ".json":
             json.loads(text)
         elif suffix in {".props", ".targets", ".config", ".csproj", ".xml"}:

@@ -69,3 +69,22 @@ def test_hand_written_yaml_is_still_parsed_back() -> None:
 
 def _templates(manifest: str) -> set[str]:
     return set(re.findall(r'"template": "([^"]+)"', manifest))
+
+
+def test_helm_templates_are_told_apart_as_the_glob_does() -> None:
+    import fnmatch
+
+    from compiler.render import is_helm_template
+
+    paths = [
+        "api/charts/api/templates/deployment.yaml",
+        "api/charts//templates/a.yaml",
+        "api/charts/templates/a.yaml",
+        "charts/api/templates/a.yaml",
+        "/charts/x/templates/",
+        "gitops/charts/x/values.yaml",
+        "a/charts/b/c/templates/d/e.tpl",
+        "a/templates/b/charts/c",
+    ]
+    for path in paths:
+        assert is_helm_template(path) == fnmatch.fnmatch(path, "*/charts/*/templates/*"), path
