@@ -145,12 +145,25 @@ class Previous:
     hashes: Mapping[str, str] = field(default_factory=dict)
 
 
+def previous_of(document: Mapping[str, Any]) -> Previous:
+    files = document.get("files", {})
+    hashes = {path: str(entry.get("sha256", "")) for path, entry in files.items()}
+    return Previous(str(document.get("fingerprint", "")), hashes)
+
+
+_HEAD = ("shipspecVersion", "fingerprint", "specs")
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """Every manifest under the output folder, read once at the start of a compile.
+    """What every manifest under the output folder said at the start of a compile.
 
-    A manifest that cannot be read is an error only when its folder is needed
-    (compiled or retired), as it would be if read there.
+    Only each manifest's head (fingerprint, version, spec files) stays in memory: the
+    file lists — most of a manifest's bytes — are read again where a folder needs them
+    (select, when a fingerprint matches; the worker that builds the folder), so memory
+    does not grow with the estate's file count.  The output lock keeps them unchanged.
+    A manifest that cannot be read is an error only when its folder is needed (compiled
+    or retired), as it would be if read there.
     """
 
     root: Path
@@ -164,22 +177,28 @@ class Snapshot:
         for path in sorted(root.glob(f"*/*/{MANIFEST}")):
             folder = path.parent.parent
             try:
-                manifests[(folder.parent.name, folder.name)] = read_manifest(folder) or {}
+                document = read_manifest(folder) or {}
             except OutputError as error:
                 manifests[(folder.parent.name, folder.name)] = error
+                continue
+            head = {key: document[key] for key in _HEAD if key in document}
+            manifests[(folder.parent.name, folder.name)] = head
         return cls(root, manifests, code_is_current(root))
 
-    def document(self, key: tuple[str, str]) -> dict[str, Any]:
+    def head(self, key: tuple[str, str]) -> dict[str, Any]:
         found = self.manifests.get(key, {})
         if isinstance(found, OutputError):
             raise found
         return found
 
+    def document(self, key: tuple[str, str]) -> dict[str, Any]:
+        """The folder's whole manifest ({} when it had none at the start of the run)."""
+        if not self.head(key):
+            return {}
+        return read_manifest(self.root / key[0] / key[1]) or {}
+
     def previous(self, key: tuple[str, str]) -> Previous:
-        document = self.document(key)
-        files = document.get("files", {})
-        hashes = {path: str(entry.get("sha256", "")) for path, entry in files.items()}
-        return Previous(str(document.get("fingerprint", "")), hashes)
+        return previous_of(self.document(key))
 
     @property
     def trusted(self) -> frozenset[tuple[str, str]]:
@@ -193,7 +212,7 @@ class Snapshot:
     def up_to_date(self, key: tuple[str, str], fingerprint: str) -> bool:
         """The manifest records this fingerprint and every file it owns still holds its
         bytes (a stat per file; only files whose stat changed since are read)."""
-        if not self.code_current:
+        if not self.code_current or self.head(key).get("fingerprint") != fingerprint:
             return False
         previous = self.previous(key)
         return previous.fingerprint == fingerprint and files_intact(
@@ -212,7 +231,7 @@ class Snapshot:
         for key in self.manifests:
             if key in compiled:
                 continue
-            specs = list(self.document(key).get("specs", {}))
+            specs = list(self.head(key).get("specs", {}))
             if specs and all(spec in read or not (base / spec).exists() for spec in specs):
                 retired.append(key)
         return retired

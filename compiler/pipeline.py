@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from compiler.emit import Drift, EmitSummary, ProjectOutput, Selection, folder_drifts, recover_all
 from compiler.errors import ShipspecError, SpecError, UsageError
-from compiler.incremental import Snapshot, record_code_set
+from compiler.incremental import Snapshot, previous_of, record_code_set
 from compiler.plan.build import FolderJob, Planned, folder_jobs, plan_job
 from compiler.plan.select import select_changes
 from compiler.resolve import Estate, resolve
@@ -191,8 +191,8 @@ class FolderWork:
         planned = run_stage(Stage.PLAN, lambda: plan_job(job, self.targets))
         if planned is None:
             return Built(planned=False)
-        output = run_stage(Stage.RENDER, lambda: render_job(planned))
         old = self.previous.document((job.tenant, job.folder)) or {"files": {}}
+        output = run_stage(Stage.RENDER, lambda: render_job(planned, previous_of(old).hashes))
         if self.check:
             check = lambda: folder_drifts(output, self.out, self.selection, old)  # noqa: E731
             return Built(len(output.files), drifts=tuple(run_stage(Stage.CHECK, check)))
@@ -200,8 +200,9 @@ class FolderWork:
         return Built(len(output.files), staged=run_stage(Stage.EMIT, stage))
 
 
-def render_job(planned: Planned) -> ProjectOutput:
-    output = render_planned(planned.plan, planned.previous)
+def render_job(planned: Planned, previous: Mapping[str, str]) -> ProjectOutput:
+    """Render (files whose bytes match `previous` are not parsed back) and name the lineage."""
+    output = render_planned(planned.plan, previous)
     return replace(output, fingerprint=planned.fingerprint, modules=planned.modules)
 
 

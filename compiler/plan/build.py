@@ -25,8 +25,6 @@ class Planned:
 
     plan: ProjectPlan
     fingerprint: str = ""
-    previous: Mapping[str, str] = field(default_factory=dict)
-    """sha256 per path of the folder's previous output: unchanged files are not parsed back."""
     modules: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -55,9 +53,9 @@ def plan_job(job: FolderJob, targets: Mapping[str, Target]) -> Planned | None:
         return Planned(ProjectPlan(job.tenant, job.folder, {}, ()))
     if isinstance(change, ProjectChange):
         plan = plan_project(change.project, targets)
-        return Planned(plan, change.fingerprint, change.previous.hashes, change.modules)
+        return Planned(plan, change.fingerprint, change.modules)
     tenant = plan_tenant(change.tenant, change.projects, targets)
-    return Planned(tenant, change.fingerprint, change.previous.hashes) if tenant.files else None
+    return Planned(tenant, change.fingerprint) if tenant.files else None
 
 
 def plan(estate: Estate, targets: Mapping[str, Target] = TARGETS) -> Plan:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from compiler.incremental import (
-    Previous,
     Snapshot,
     module_fingerprints,
     project_fingerprint,
@@ -36,7 +35,6 @@ class _Scope(Protocol):
 class ProjectChange:
     project: Project
     fingerprint: str
-    previous: Previous
     modules: dict[str, str]
 
 
@@ -45,7 +43,6 @@ class TenantChange:
     tenant: str
     projects: tuple[Project, ...]
     fingerprint: str
-    previous: Previous
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,7 @@ def select_changes(estate: Estate, scope: _Scope, snapshot: Snapshot, options: _
 
 
 def _project_change(project: Project, fingerprint: str, snapshot: Snapshot) -> ProjectChange:
-    previous = snapshot.previous((project.tenant, project.name))
-    return ProjectChange(project, fingerprint, previous, module_fingerprints(project.source))
+    return ProjectChange(project, fingerprint, module_fingerprints(project.source))
 
 
 def _tenant_changes(
@@ -89,5 +85,5 @@ def _tenant_changes(
         expected = tenant_fingerprint(fingerprints[(p.tenant, p.name)] for p in projects)
         key = (tenant, TENANT_FOLDER)
         if force or not snapshot.up_to_date(key, expected):
-            changes.append(TenantChange(tenant, projects, expected, snapshot.previous(key)))
+            changes.append(TenantChange(tenant, projects, expected))
     return changes
