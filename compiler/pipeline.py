@@ -71,11 +71,8 @@ def load_spec(
     limits = LoadLimits(settings.max_file_bytes, settings.max_alias_nodes)
     files = run_stage(Stage.DISCOVER, lambda: discover(list(paths), cwd=base))
     loaded = run_stage(Stage.LOAD, lambda: load_files(files, limits, cache))
-    trusted = trusted | {
-        (d.file, d.file_sha256) for d in loaded.documents if d.file in loaded.cached
-    }
     sources, problems = run_stage(
-        Stage.VALIDATE, lambda: validate_documents(loaded.documents, trusted)
+        Stage.VALIDATE, lambda: validate_documents(loaded.documents, trusted, loaded.cached)
     )
     diagnostics = [*loaded.diagnostics, *problems]
     if cache is not None:

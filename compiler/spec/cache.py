@@ -8,10 +8,10 @@ else about it (unreadable, truncated, edited, another shape) makes it a miss, an
 is read as if there were no cache.
 
 Only files that loaded and validated without a single problem are kept, and a hit is
-still checked by the models, the secret and expression scans and every rule across files:
-what the cache saves is the YAML parse, the hostile-input scan and the JSON Schema pass,
-whose results on the same bytes with the same code cannot differ.  A problem found later
-is located from the file's text, read on every run.
+still checked by the models and every rule across files: what the cache saves is the
+YAML parse, the hostile-input scan and the checks of one document (envelope, secrets,
+expressions, JSON Schema), whose results on the same bytes with the same code cannot
+differ.  A problem found later is located from the file's text, read on every run.
 
 The data is JSON, never pickle: a file planted in the cache can at worst be data.
 """

@@ -50,20 +50,28 @@ Trusted = frozenset[tuple[str, str]]
 
 
 def validate_documents(
-    documents: Sequence[RawDocument], trusted: Trusted = frozenset()
+    documents: Sequence[RawDocument],
+    trusted: Trusted = frozenset(),
+    checked: frozenset[str] = frozenset(),
 ) -> tuple[list[ProjectSource], list[Diagnostic]]:
     """Validate every document, then the rules across them.
 
     Documents of a file in `trusted` skip the JSON Schema pass (the slowest): the
-    file's exact bytes passed it before. The models and every rule still run.
+    file's exact bytes passed it before.  Documents of a file in `checked` (served by
+    the spec cache: these bytes passed every check of one document with this code) skip
+    the envelope, secret, expression and schema checks, whose results on the same data
+    cannot differ.  The models and every rule across documents always run.
     """
     projects: list[ProjectSource] = []
     tenants: list[TenantSource] = []
     diagnostics: list[Diagnostic] = []
     for document in documents:
-        found, source = validate_document(
-            document, (document.file, document.file_sha256) in trusted
-        )
+        if document.file in checked:
+            found, source = [], _model(document)
+        else:
+            found, source = validate_document(
+                document, (document.file, document.file_sha256) in trusted
+            )
         diagnostics.extend(found)
         if isinstance(source, TenantSource):
             tenants.append(source)
@@ -89,13 +97,17 @@ def validate_document(
     if secrets or structural:
         return secrets + structural, None
     try:
-        model = KINDS[document.data["kind"]].model_validate(document.data)
+        return [], _model(document)
     except pydantic.ValidationError as error:
         return model_diagnostics(error, document), None
+
+
+def _model(document: RawDocument) -> ProjectSource | TenantSource:
+    model = KINDS[document.data["kind"]].model_validate(document.data)
     if isinstance(model, Tenant):
-        return [], TenantSource(model, document)
+        return TenantSource(model, document)
     assert isinstance(model, Project)
-    return [], ProjectSource(model, document)
+    return ProjectSource(model, document)
 
 
 def envelope_diagnostics(document: RawDocument) -> list[Diagnostic]:
