@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import ExitCode
 from compiler.explain import explain_file
+from compiler.layout import TEMPLATES_REPOSITORY, TENANT_FOLDER
 from compiler.outlock import output_lock
 from compiler.pipeline import CompileOptions, CompileResult, compile_specs
 from compiler.pipeline import Progress as ProgressCallback
@@ -56,10 +57,12 @@ def compile_command(
 
 
 def _unchanged_tag_warnings(result: CompileResult, check: bool) -> tuple[str, ...]:
-    from compiler.publish.tag import unchanged_tag_warnings
-
     written = result.summary.written if result.summary else []
     changed = [d.path for d in result.drifts] if check else list(written)
+    if not any(f"/{TENANT_FOLDER}/{TEMPLATES_REPOSITORY}/" in path for path in changed):
+        return ()  # nothing to say, and the publish package is slow to import
+    from compiler.publish.tag import unchanged_tag_warnings
+
     return tuple(f"warning: {warning}" for warning in unchanged_tag_warnings(changed))
 
 
