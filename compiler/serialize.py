@@ -12,6 +12,7 @@ so spec values reach the file only through the property-tested quoting filter.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ def documents(objects: Sequence[Mapping[str, Any]]) -> list[list[Line]]:
     return [lines(obj) for obj in objects]
 
 
+@functools.lru_cache(maxsize=8192)
 def plain_key(key: str) -> bool:
     """Whether a key prints without quotes (else the template quotes it with `yaml`).
 
@@ -68,27 +70,38 @@ def _mapping(
 
 def _entry(lead: str, indent: str, key: str | None, value: Any, out: list[Line]) -> None:
     inner = indent + "  "
-    if isinstance(value, Mapping) and value:
+    if _is_mapping(value) and value:
         out.append(_line(lead, key, "open"))
         _mapping(value, inner, out, {})
-    elif isinstance(value, Sequence) and not isinstance(value, str) and value:
+    elif _is_sequence(value) and value:
         if key is None:  # a list inside a list starts on its parent's dash: `- - a`
             _sequence(value, indent, out, first=lead)
             return
         out.append(_line(lead, key, "open"))
         _sequence(value, indent, out)
-    elif isinstance(value, Mapping):
+    elif _is_mapping(value):
         out.append(_line(lead, key, "empty", "{}"))
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    elif _is_sequence(value):
         out.append(_line(lead, key, "empty", "[]"))
     else:
         out.append(_line(lead, key, "scalar", value))
 
 
+def _is_mapping(value: Any) -> bool:
+    """`Mapping`, with plain dicts told apart first (the ABC check is slow, and called per value)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _is_sequence(value: Any) -> bool:
+    if type(value) in (list, tuple):
+        return True
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
 def _sequence(items: Sequence[Any], indent: str, out: list[Line], first: str = "") -> None:
     for position, item in enumerate(items):
         dash = (first if position == 0 and first else indent) + "- "
-        if isinstance(item, Mapping) and item:
+        if _is_mapping(item) and item:
             _mapping(item, indent + "  ", out, {}, first=dash)
         else:
             _entry(dash, indent + "  ", None, item, out)
