@@ -154,6 +154,12 @@ def previous_of(document: Mapping[str, Any]) -> Previous:
 _HEAD = ("shipspecVersion", "fingerprint", "specs")
 
 
+def _head(folder: Path) -> dict[str, Any]:
+    """A manifest's head ({} when the folder has none)."""
+    document = read_manifest(folder) or {}
+    return {key: document[key] for key in _HEAD if key in document}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What every manifest under the output folder said at the start of a compile.
@@ -177,12 +183,9 @@ class Snapshot:
         for path in sorted(root.glob(f"*/*/{MANIFEST}")):
             folder = path.parent.parent
             try:
-                document = read_manifest(folder) or {}
+                manifests[(folder.parent.name, folder.name)] = _head(folder)
             except OutputError as error:
                 manifests[(folder.parent.name, folder.name)] = error
-                continue
-            head = {key: document[key] for key in _HEAD if key in document}
-            manifests[(folder.parent.name, folder.name)] = head
         return cls(root, manifests, code_is_current(root))
 
     def head(self, key: tuple[str, str]) -> dict[str, Any]:

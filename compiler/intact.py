@@ -22,6 +22,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from compiler.emit import MANIFEST
+
 RACY_NS = 50_000_000
 """A file modified this close to its record's time is hashed again (coarse clocks)."""
 
@@ -37,8 +39,10 @@ class StatRecord:
     def __init__(self, output_root: Path, tenant: str, folder: str) -> None:
         self.project_dir = f"{output_root}/{tenant}/{folder}"
         self.path = stat_record_file(output_root, tenant, folder)
-        self.old = _read(self.path)
+        self.old, self.manifest = _read(self.path)
         self.seen: dict[str, list[object]] = {}
+        self.wrote = ""
+        """The sha256 of the manifest compile wrote (or found current) in this run."""
 
     def intact(self, relative: str, sha: str) -> bool:
         """The file is present and holds `sha` (hashed only when its stat changed)."""
@@ -58,8 +62,20 @@ class StatRecord:
         if entry is not None:
             self.seen[relative] = entry
 
+    def saw_manifest(self, sha: str, entry: list[object] | None) -> None:
+        """The manifest now on disk (or about to be) holds `sha`: the bytes compile made."""
+        self.wrote = sha
+        self.saw(MANIFEST, entry)
+
+    def manifest_intact(self) -> bool:
+        """The manifest still holds the bytes the last compile made (an edit by hand is seen)."""
+        if not self.manifest or not self.intact(MANIFEST, self.manifest):
+            return False
+        self.wrote = self.manifest
+        return True
+
     def save(self) -> None:
-        _write(self.path, self.old, self.seen)
+        _write(self.path, (self.old, self.manifest), (self.seen, self.wrote))
 
 
 def stat_entry(path: str, sha: str) -> list[object] | None:
@@ -68,8 +84,11 @@ def stat_entry(path: str, sha: str) -> list[object] | None:
 
 
 def files_intact(output_root: Path, tenant: str, folder: str, hashes: Mapping[str, str]) -> bool:
-    """Every file the manifest owns is present with the recorded sha256."""
+    """The manifest is the one compile wrote, and every file it owns is present with the
+    recorded sha256."""
     record = StatRecord(output_root, tenant, folder)
+    if not record.manifest_intact():
+        return False
     if not all(record.intact(path, sha) for path, sha in hashes.items()):
         return False
     record.save()
@@ -94,25 +113,35 @@ def _sha256(path: str) -> str:
         return ""
 
 
-def _read(path: Path) -> dict[str, list[object]]:
+def _read(path: Path) -> tuple[dict[str, list[object]], str]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    files = document.get("files") if isinstance(document, dict) else None
-    return files if isinstance(files, dict) else {}
+        return {}, ""
+    if not isinstance(document, dict):
+        return {}, ""
+    files, manifest = document.get("files"), document.get("manifest")
+    return (files if isinstance(files, dict) else {}), (
+        manifest if isinstance(manifest, str) else ""
+    )
 
 
-def _write(path: Path, old: Mapping[str, object], seen: dict[str, list[object]]) -> None:
-    """Record the proven stats, leaving out files too young to be trusted."""
+def _write(
+    path: Path,
+    old: tuple[Mapping[str, object], str],
+    seen: tuple[dict[str, list[object]], str],
+) -> None:
+    """Record the proven stats, leaving out files too young to be trusted (the manifest's
+    digest is kept whatever its age: a young manifest is hashed, not trusted by its stat)."""
     now = time.time_ns()
-    trusted = {p: entry for p, entry in seen.items() if now - _mtime(entry) > RACY_NS}
-    if trusted == old:
+    trusted = {p: entry for p, entry in seen[0].items() if now - _mtime(entry) > RACY_NS}
+    if (trusted, seen[1]) == old:
         return
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"files": trusted}, sort_keys=True), encoding="utf-8")
+        document = {"files": trusted, "manifest": seen[1]}
+        temp.write_text(json.dumps(document, sort_keys=True), encoding="utf-8")
         temp.replace(path)
 
 

@@ -154,7 +154,7 @@ def compile_specs(
     files = sum(folder.files for folder in built)
     if options.check:
         drifts = run_stage(Stage.CHECK, lambda: [d for folder in built for d in folder.drifts])
-        return CompileResult(len(built), files, drifts=tuple(drifts))
+        return CompileResult(len(built), files, drifts=tuple(drifts), skipped=changes.skipped)
     summary = run_stage(Stage.EMIT, lambda: finish([f.staged for f in built if f.staged]))
     if not scope.targets:
         record_code_set(out)

@@ -9,6 +9,7 @@ other folder's, or discards.  A failure here removes what this folder staged.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,6 +84,9 @@ def stage_folder(
         staged.pending = Pending(folder)
         stage = _Stage(staged.pending, record, os.getpid() if tag is None else tag)
         guard_os_errors(project_dir, lambda: stage.all(changed, targets, stale, manifest))
+    else:  # the manifest on disk is already these bytes
+        sha = hashlib.sha256(manifest).hexdigest()
+        record.saw_manifest(sha, stat_entry(f"{folder}/{MANIFEST}", sha))
     return staged
 
 
@@ -126,7 +130,10 @@ class _Stage:
         if manifest is None:
             self.pending.deletions.append(manifest_path)
         else:
-            self.pending.staged.append((_stage(manifest_path, manifest, self.tag), manifest_path))
+            temp = _stage(manifest_path, manifest, self.tag)
+            self.pending.staged.append((temp, manifest_path))
+            sha = hashlib.sha256(manifest).hexdigest()
+            self.record.saw_manifest(sha, stat_entry(temp, sha))
         self.pending.seal()
 
 

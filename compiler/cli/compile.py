@@ -87,9 +87,10 @@ def _check_outcome(result: CompileResult) -> Outcome:
     drifts = result.drifts
     data = {"upToDate": not drifts, "files": [{"path": d.path, "change": d.change} for d in drifts]}
     if not drifts:
-        return Outcome(
-            (f"up to date: {result.files} file(s) in {result.projects} project(s)",), data
-        )
+        skipped = f"; {result.skipped} project(s) unchanged since the last compile"
+        shown = skipped if result.skipped else ""
+        line = f"up to date: {result.files} file(s) in {result.projects} project(s){shown}"
+        return Outcome((line,), data)
     diffs = "".join(drift.diff for drift in drifts)
     count = f"{len(drifts)} file(s) differ from what the specs produce; run: shipspec compile"
     return Outcome((diffs, count) if diffs else (count,), data, ExitCode.INVALID)

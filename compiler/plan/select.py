@@ -1,8 +1,12 @@
 """Select what changed: the projects and tenant folders whose output may differ from the manifest.
 
-A project whose fingerprint matches its manifest (and whose files are all on disk)
-is neither planned nor rendered, except with `--check` or `--only`, which compare
-every file in scope.  Folders of projects gone from the specs are retired.
+A project whose fingerprint matches its manifest (and whose files, manifest included,
+still hold the bytes it records) is neither planned nor rendered, except with `--only`,
+which compares every file in scope.  `--check` skips such projects too: rendering them
+would give the bytes the manifest records, which are the bytes on disk.  In a fresh
+checkout (no code stamp, no stats beside the output) nothing counts as up to date, so
+CI's check renders and compares everything.  Folders of projects gone from the specs
+are retired.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class Changes:
 
 def select_changes(estate: Estate, scope: _Scope, snapshot: Snapshot, options: _Options) -> Changes:
     chosen = scope.projects(estate)
-    force = options.check or bool(scope.targets)
+    force = bool(scope.targets)
     fingerprints = {(p.tenant, p.name): project_fingerprint(p.source) for p in chosen.projects}
     projects = tuple(
         _project_change(p, fingerprints[(p.tenant, p.name)], snapshot)
@@ -65,7 +69,7 @@ def select_changes(estate: Estate, scope: _Scope, snapshot: Snapshot, options: _
     skipped = len(chosen.projects) - len(projects)
     if scope.targets:  # tenant folders hold no module's files: nothing of them is in scope
         return Changes(projects, (), (), skipped)
-    tenants = tuple(_tenant_changes(estate, fingerprints, snapshot, options.check))
+    tenants = tuple(_tenant_changes(estate, fingerprints, snapshot))
     compiled = {(p.tenant, p.name) for p in estate.projects}
     compiled |= {(tenant, TENANT_FOLDER) for tenant in estate.tenants}
     gone = snapshot.retired(compiled, set(estate.files), snapshot.root.resolve().parent)
@@ -77,13 +81,13 @@ def _project_change(project: Project, fingerprint: str, snapshot: Snapshot) -> P
 
 
 def _tenant_changes(
-    estate: Estate, fingerprints: dict[tuple[str, str], str], snapshot: Snapshot, force: bool
+    estate: Estate, fingerprints: dict[tuple[str, str], str], snapshot: Snapshot
 ) -> list[TenantChange]:
     changes = []
     for tenant in estate.tenants:
         projects = tuple(p for p in estate.projects if p.tenant == tenant)
         expected = tenant_fingerprint(fingerprints[(p.tenant, p.name)] for p in projects)
         key = (tenant, TENANT_FOLDER)
-        if force or not snapshot.up_to_date(key, expected):
+        if not snapshot.up_to_date(key, expected):
             changes.append(TenantChange(tenant, projects, expected))
     return changes

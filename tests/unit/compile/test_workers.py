@@ -101,3 +101,20 @@ def test_one_worker_or_two_give_the_same_result(tmp_path: Path, check: bool) -> 
             (result.projects, result.files, shown, result.drifts, tree(root / "generated"))
         )
     assert results[0] == results[1]
+
+
+def test_check_skips_what_is_proven_up_to_date_and_still_sees_every_edit(tmp_path: Path) -> None:
+    import shutil
+
+    root = platform_repo(tmp_path)
+    _compile(root)
+    result = _compile(root, check=True)
+    assert (result.projects, result.skipped, result.drifts) == (0, 3, ())
+    manifest = root / "generated/northwind/orders/.shipspec/manifest.json"
+    manifest.write_text(manifest.read_text().replace('"template"', '"template" ', 1))
+    drifts = _compile(root, check=True).drifts
+    assert [d.path for d in drifts] == ["northwind/orders/.shipspec/manifest.json"]
+    _compile(root)
+    assert _compile(root, check=True).drifts == ()
+    shutil.rmtree(root / ".shipspec")  # a fresh checkout: no stamp, no stats
+    assert _compile(root, check=True).projects == 5, "everything is rendered and compared"
