@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
+from compiler.cli.state import render
 from compiler.cli.state.common import (
     StateContext,
     state_command,
 )
-from compiler.state import render
 from compiler.state.services import (
     artifacts,
 )

@@ -7,12 +7,13 @@ from typing import Any
 
 import click
 
+from compiler.cli.state import render
 from compiler.cli.state.common import (
     StateContext,
     state_command,
 )
 from compiler.errors import UsageError
-from compiler.state import Store, render
+from compiler.state import Store
 from compiler.state import migrate as migrations
 from compiler.state.engine import resolve_url
 from compiler.state.services import (

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from compiler.cli.state import render
 from compiler.cli.state.common import (
     StateContext,
     gate_option,
@@ -14,7 +15,6 @@ from compiler.cli.state.common import (
     state_command,
 )
 from compiler.errors import ExitCode
-from compiler.state import render
 from compiler.state.services import (
     promotion,
     release,

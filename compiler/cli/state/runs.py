@@ -7,13 +7,13 @@ from typing import Any
 
 import click
 
+from compiler.cli.state import render
 from compiler.cli.state.common import (
     StateContext,
     parse_pairs,
     state_command,
 )
 from compiler.errors import UsageError
-from compiler.state import render
 from compiler.state.models.base import RUN_STATES
 from compiler.state.reports import read_cobertura, read_junit
 from compiler.state.services import (

@@ -84,13 +84,17 @@ class Base(DeclarativeBase):
     }
 
     def to_record(self) -> dict[str, Any]:
-        """The row as a JSON-ready dict with camelCase keys, for reports and events."""
+        """The row as its JSON record (the keys `compiler.state.records` lists), for
+        reports and events."""
+        from compiler.state.records import COLUMN_OF, RECORD_KEYS
+
+        table = self.__tablename__  # type: ignore[attr-defined]
         record: dict[str, Any] = {}
-        for column in self.__table__.columns:  # type: ignore[attr-defined]
-            value = getattr(self, column.key)
+        for key in RECORD_KEYS[table]:
+            value = getattr(self, COLUMN_OF.get((table, key), snake(key)))
             if isinstance(value, datetime):
                 value = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            record[camel(column.key)] = value
+            record[key] = value
         return record
 
 
@@ -102,6 +106,15 @@ def camel(name: str) -> str:
     """
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
+
+
+def snake(name: str) -> str:
+    """``finishedAt`` -> ``finished_at``.
+
+    >>> snake("tenantId")
+    'tenant_id'
+    """
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 class TenantScoped:
