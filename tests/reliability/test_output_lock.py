@@ -131,7 +131,7 @@ def test_a_second_run_waits_then_exits_1_naming_the_holder(tmp_path: Path) -> No
 def test_check_and_publish_take_the_same_lock(tmp_path: Path, command: tuple[str, ...]) -> None:
     two_spec_folders(tmp_path)
     assert shipspec(tmp_path, "compile", "a").returncode == 0
-    holder = hold_lock(tmp_path, 5)
+    holder = hold_lock(tmp_path, 120)  # killed below; long enough for a slow start under load
     try:
         result = shipspec(tmp_path, *command, SHIPSPEC_LOCK_TIMEOUT="0.3")
     finally:
