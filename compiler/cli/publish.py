@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from compiler.cli.common import format_option, handle_errors
-from compiler.errors import ExitCode, UsageError
+from compiler.errors import UsageError
 from compiler.outlock import output_lock
 from compiler.publish import PROVIDERS, PublishOptions, PublishResult, RepoResult, run
 from compiler.publish.git import Identity
 from compiler.publish.stage import BOT
-from compiler.report import reporter_for
+from compiler.report import Outcome
 from compiler.settings import load_settings
 from compiler.state.engine import ENV_VAR
 
@@ -113,7 +112,7 @@ def publish_command(
     azure_devops_url: str,
     state_url: str | None,
     output_format: str,
-) -> None:
+) -> Outcome:
     """Push each generated repository to a branch and open or update its pull request.
 
     Token (azure-devops): AZURE_DEVOPS_EXT_PAT, else SYSTEM_ACCESSTOKEN; never printed.
@@ -138,9 +137,7 @@ def publish_command(
     )
     with output_lock(Path(settings.output), "publish"):
         result = run(options)
-    _report(result, output_format, dry_run)
-    if result.exit_code != ExitCode.OK:
-        sys.exit(result.exit_code)
+    return _outcome(result, dry_run)
 
 
 def _identity(flag: str, value: str) -> Identity:
@@ -152,47 +149,48 @@ def _identity(flag: str, value: str) -> Identity:
         ) from None
 
 
-def _report(result: PublishResult, output_format: str, dry_run: bool) -> None:
-    if output_format == "json":
-        data = {
-            "dryRun": dry_run,
-            "exitCode": int(result.exit_code),
-            "repositories": [r.to_record() for r in result.repositories],
-        }
-        reporter_for("json").success("", data)
-        return
+def _outcome(result: PublishResult, dry_run: bool) -> Outcome:
+    data = {
+        "dryRun": dry_run,
+        "exitCode": int(result.exit_code),
+        "repositories": [r.to_record() for r in result.repositories],
+    }
+    lines: list[str] = []
+    errors: list[str] = []
     for repo in result.repositories:
-        _report_text(repo, dry_run)
+        _describe(repo, dry_run, lines, errors)
     counts: dict[str, int] = {}
     repositories = [r for r in result.repositories if r.kind == "repository"]
     for repo in repositories:
         counts[repo.status] = counts.get(repo.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    click.echo(
+    lines.append(
         f"{len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'}: {summary}"
     )
+    return Outcome(tuple(lines), data, result.exit_code, tuple(errors))
 
 
-def _report_text(repo: RepoResult, dry_run: bool) -> None:
+def _describe(repo: RepoResult, dry_run: bool, lines: list[str], errors: list[str]) -> None:
+    """One repository's lines (stdout) or its error (stderr, in either format)."""
     if repo.error:
-        click.echo(f"error: {repo.error}", err=True)
+        errors.append(f"error: {repo.error}")
         if repo.hint:
-            click.echo(f"    hint: {repo.hint}", err=True)
+            errors.append(f"    hint: {repo.hint}")
         return
     detail = "; ".join(repo.actions) or "up to date"
-    click.echo(f"{repo.key}: {detail}")
+    lines.append(f"{repo.key}: {detail}")
     if repo.pull_request is not None:
         where = f" {repo.pull_request.url}" if repo.pull_request.url else ""
-        click.echo(f"    pull request {repo.pull_request.number}{where}")
+        lines.append(f"    pull request {repo.pull_request.number}{where}")
     if repo.tag:
-        click.echo(f"    tag {repo.tag}")
+        lines.append(f"    tag {repo.tag}")
     if repo.proposal is not None and not repo.proposal.empty:
         families = ", ".join(
             f"{family} +{row['add']} ~{row['update']} -{row['delete']}"
             for family, row in repo.proposal.counts().items()
         )
-        click.echo(f"    branch vs default branch: {families}")
+        lines.append(f"    branch vs default branch: {families}")
     for gap in repo.not_compared:
-        click.echo(f"    not compared: {gap}")
+        lines.append(f"    not compared: {gap}")
     if dry_run and repo.diff:
-        click.echo(repo.diff, nl=False)
+        lines.append(repo.diff)

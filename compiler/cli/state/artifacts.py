@@ -11,6 +11,7 @@ from compiler.cli.state.common import (
     StateContext,
     state_command,
 )
+from compiler.report import Outcome
 from compiler.state.services import (
     artifacts,
 )
@@ -28,12 +29,12 @@ def images_group() -> None:
 @click.option("--tag", "tags", multiple=True, help="Tag published for this digest.")
 @click.option("--module", help="Module the image is built from.")
 @click.option("--run", "run_id", help="Run that pushed it.")
-def images_record(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
+def images_record(c: StateContext, idempotency_key: str | None, **options: Any) -> Outcome:
     """Record a pushed image (digest unique per registry; a tag maps to one digest)."""
     command = artifacts.RecordImage(**options, idempotency_key=idempotency_key)
     actor = c.actor()
     outcome = c.store().write(c.scope, lambda uow: artifacts.record_image(uow, command, actor))
-    c.report(render.record_line("image", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("image", outcome.record, outcome.replayed), outcome.record)
 
 
 @click.group("packages")
@@ -47,12 +48,12 @@ def packages_group() -> None:
 @click.option("--version", required=True, help="Package version.")
 @click.option("--sha256", required=True, help="Checksum of the package file.")
 @click.option("--run", "run_id", help="Run that published it.")
-def packages_record(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
+def packages_record(c: StateContext, idempotency_key: str | None, **options: Any) -> Outcome:
     """Record a published package ((feed, id, version) is unique and immutable)."""
     command = artifacts.RecordPackage(**options, idempotency_key=idempotency_key)
     actor = c.actor()
     outcome = c.store().write(c.scope, lambda uow: artifacts.record_package(uow, command, actor))
-    c.report(render.record_line("package", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("package", outcome.record, outcome.replayed), outcome.record)
 
 
 # -- release ----------------------------------------------------------------------------------

@@ -12,14 +12,14 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import StateError, UsageError
-from compiler.report import reporter_for
+from compiler.report import Outcome
 from compiler.state import EnvironmentPolicy, ProjectPolicy, Scope, Store, resolve_actor
 from compiler.state.engine import ENV_VAR
 from compiler.state.services import (
     promotion,
 )
 
-Body = Callable[..., None]
+Body = Callable[..., "Outcome | None"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class StateContext:
     def policy(self) -> ProjectPolicy:
         return policy_from_spec(self.specs or Path("specs"), self.tenant, self.project)
 
-    def report(self, text: str, data: object) -> None:
-        reporter_for(self.output_format).success(text, data)
+    def result(self, text: str, data: object) -> Outcome:
+        return Outcome((text,), data)
 
 
 def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
@@ -132,7 +132,7 @@ def state_command(
 
     def decorate(body: Body) -> click.Command:
         @functools.wraps(body)
-        def command(**kwargs: Any) -> None:
+        def command(**kwargs: Any) -> Outcome | None:
             context = StateContext(
                 tenant=kwargs.pop("tenant") or "",
                 project=kwargs.pop("project") or "",
@@ -141,7 +141,7 @@ def state_command(
                 specs=kwargs.pop("specs", None),
                 as_=kwargs.pop("as_", None),
             )
-            body(context, **kwargs)
+            return body(context, **kwargs)
 
         wrapped: Any = handle_errors()(command)
         for option in reversed(_common_options(scoped=scoped, actor=actor, specs=specs, key=key)):

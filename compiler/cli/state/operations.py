@@ -13,6 +13,7 @@ from compiler.cli.state.common import (
     state_command,
 )
 from compiler.errors import UsageError
+from compiler.report import Outcome
 from compiler.state import Store
 from compiler.state import migrate as migrations
 from compiler.state.engine import resolve_url
@@ -36,7 +37,7 @@ def sync_group() -> None:
 @click.option("--drift", multiple=True, metavar="KIND/NAMESPACE/NAME", help="Drifted resource.")
 def sync_record(
     c: StateContext, drift: tuple[str, ...], idempotency_key: str | None, **options: Any
-) -> None:
+) -> Outcome:
     """Record an observation of an application's sync state."""
     resources = []
     for value in drift:
@@ -46,16 +47,16 @@ def sync_record(
         resources.append((parts[0], parts[1], parts[2]))
     command = sync.RecordSync(**options, drift=tuple(resources), idempotency_key=idempotency_key)
     outcome = c.store().write(c.scope, lambda uow: sync.record_sync(uow, command))
-    c.report(render.record_line("sync", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("sync", outcome.record, outcome.replayed), outcome.record)
 
 
 @state_command(sync_group, "status")
 @click.option("--app", "application", help="Only this application.")
-def sync_status(c: StateContext, application: str | None) -> None:
+def sync_status(c: StateContext, application: str | None) -> Outcome:
     """Sync state of every application and environment."""
     with c.store().read(c.scope) as uow:
         states = sync.sync_status(uow, application)
-    c.report(render.sync_table(states), states)
+    return c.result(render.sync_table(states), states)
 
 
 @click.group("events")
@@ -68,11 +69,11 @@ def events_group() -> None:
 @click.option("--type", "event_type", help="Only events of this type.")
 @click.option("--all-projects", is_flag=True, help="Every project of the tenant.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
-def events_list(c: StateContext, **options: Any) -> None:
+def events_list(c: StateContext, **options: Any) -> Outcome:
     """List events, oldest first."""
     with c.store().read(c.scope) as uow:
         found = events.list_events(uow, **options)
-    c.report(render.events_table(found), found)
+    return c.result(render.events_table(found), found)
 
 
 @click.group("infra")
@@ -86,11 +87,11 @@ def infra_group() -> None:
 @click.option("--failed", is_flag=True, help="The preview failed.")
 def infra_preview(
     c: StateContext, stack: str, program_sha: str, failed: bool, idempotency_key: str | None
-) -> None:
+) -> Outcome:
     """Record a preview of a stack's program."""
     command, actor = infra.RecordPreview(stack, program_sha, not failed, idempotency_key), c.actor()
     outcome = c.store().write(c.scope, lambda uow: infra.record_preview(uow, command, actor))
-    c.report(render.record_line("preview", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("preview", outcome.record, outcome.replayed), outcome.record)
 
 
 @state_command(infra_group, "apply", actor=True, key=True)
@@ -99,11 +100,11 @@ def infra_preview(
 @click.option(
     "--lease", "lease_seconds", type=click.IntRange(1), default=infra.DEFAULT_LEASE_SECONDS
 )
-def infra_apply(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
+def infra_apply(c: StateContext, idempotency_key: str | None, **options: Any) -> Outcome:
     """Start an apply: needs a successful preview of the sha; takes the stack's lock."""
     command, actor = infra.StartApply(**options, idempotency_key=idempotency_key), c.actor()
     outcome = c.store().write(c.scope, lambda uow: infra.start_apply(uow, command, actor))
-    c.report(render.record_line("apply", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("apply", outcome.record, outcome.replayed), outcome.record)
 
 
 @state_command(infra_group, "finish", key=True)
@@ -111,11 +112,11 @@ def infra_apply(c: StateContext, idempotency_key: str | None, **options: Any) ->
 @click.option("--failed", is_flag=True, help="The apply failed.")
 def infra_finish(
     c: StateContext, operation_id: str, failed: bool, idempotency_key: str | None
-) -> None:
+) -> Outcome:
     """Finish an apply and release the stack's lock."""
     command = infra.FinishApply(operation_id, not failed, idempotency_key)
     outcome = c.store().write(c.scope, lambda uow: infra.finish_apply(uow, command))
-    c.report(render.record_line("apply", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("apply", outcome.record, outcome.replayed), outcome.record)
 
 
 @click.group("state")
@@ -125,37 +126,37 @@ def state_group() -> None:
 
 @state_command(state_group, "upgrade", scoped=False)
 @click.option("--revision", default="head", show_default=True)
-def state_upgrade(c: StateContext, revision: str) -> None:
+def state_upgrade(c: StateContext, revision: str) -> Outcome:
     """Apply pending migrations."""
     url = resolve_url(c.url)
     Store(url, migrate=False)
     before = _guard(lambda: migrations.upgrade(url, revision), url)
     after = _guard(lambda: migrations.status(url), url)
     data = {"before": before.current, **after.to_record()}
-    c.report(f"schema {before.current or 'empty'} -> {after.current}", data)
+    return c.result(f"schema {before.current or 'empty'} -> {after.current}", data)
 
 
 @state_command(state_group, "downgrade", scoped=False)
 @click.argument("revision")
-def state_downgrade(c: StateContext, revision: str) -> None:
+def state_downgrade(c: StateContext, revision: str) -> Outcome:
     """Revert migrations down to REVISION (`base` drops every table)."""
     url = resolve_url(c.url)
     Store(url, migrate=False)
     before = _guard(lambda: migrations.downgrade(url, revision), url)
     after = _guard(lambda: migrations.status(url), url)
-    c.report(
+    return c.result(
         f"schema {before.current} -> {after.current or 'empty'}",
         {"before": before.current, **after.to_record()},
     )
 
 
 @state_command(state_group, "current", scoped=False)
-def state_current(c: StateContext) -> None:
+def state_current(c: StateContext) -> Outcome:
     """Show the schema revision of the store and the newest one this shipspec has."""
     url = resolve_url(c.url)
     Store(url, migrate=False)
     found = _guard(lambda: migrations.status(url), url)
-    c.report(f"schema {found.current or 'empty'} (head {found.head})", found.to_record())
+    return c.result(f"schema {found.current or 'empty'} (head {found.head})", found.to_record())
 
 
 def _guard(action: Callable[[], Any], url: str) -> Any:

@@ -14,6 +14,7 @@ from compiler.cli.state.common import (
     state_command,
 )
 from compiler.errors import UsageError
+from compiler.report import Outcome
 from compiler.state.models.base import RUN_STATES
 from compiler.state.reports import read_cobertura, read_junit
 from compiler.state.services import (
@@ -33,13 +34,13 @@ def runs_group() -> None:
 @click.option("--module", help="Module the pipeline builds.")
 @click.option("--commit", "source_commit", help="Source commit sha.")
 @click.option("--branch", "source_branch", help="Source branch.")
-def runs_start(c: StateContext, idempotency_key: str | None, **options: Any) -> None:
+def runs_start(c: StateContext, idempotency_key: str | None, **options: Any) -> Outcome:
     """Record that a run started."""
     command = runs.StartRun(**options, idempotency_key=idempotency_key)
     c.policy().check_run(command.pipeline, command.module)
     actor = c.actor()
     outcome = c.store().write(c.scope, lambda uow: runs.start_run(uow, command, actor))
-    c.report(render.record_line("run", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("run", outcome.record, outcome.replayed), outcome.record)
 
 
 @state_command(runs_group, "update", key=True)
@@ -52,33 +53,33 @@ def runs_update(
     status: str | None,
     stages: tuple[str, ...],
     idempotency_key: str | None,
-) -> None:
+) -> Outcome:
     """Move a run (and/or its stages) along Started -> InProgress -> a final state."""
     if status is None and not stages:
         raise UsageError("give --status and/or --stage")
     command = runs.UpdateRun(run_id, status, tuple(parse_pairs(stages, "--stage")), idempotency_key)
     outcome = c.store().write(c.scope, lambda uow: runs.update_run(uow, command))
-    c.report(render.record_line("run", outcome.record, outcome.replayed), outcome.record)
+    return c.result(render.record_line("run", outcome.record, outcome.replayed), outcome.record)
 
 
 @state_command(runs_group, "list")
 @click.option("--pipeline", help="Only this pipeline.")
 @click.option("--status", type=click.Choice(RUN_STATES), help="Only runs in this status.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-def runs_list(c: StateContext, pipeline: str | None, status: str | None, limit: int) -> None:
+def runs_list(c: StateContext, pipeline: str | None, status: str | None, limit: int) -> Outcome:
     """List runs, newest first."""
     with c.store().read(c.scope) as uow:
         found = runs.list_runs(uow, pipeline=pipeline, status=status, limit=limit)
-    c.report(render.runs_table(found), found)
+    return c.result(render.runs_table(found), found)
 
 
 @state_command(runs_group, "show")
 @click.argument("run_id")
-def runs_show(c: StateContext, run_id: str) -> None:
+def runs_show(c: StateContext, run_id: str) -> Outcome:
     """Show one run with its stages."""
     with c.store().read(c.scope) as uow:
         record = runs.show_run(uow, run_id)
-    c.report(render.run_detail(record), record)
+    return c.result(render.run_detail(record), record)
 
 
 # -- builds, images, packages -----------------------------------------------------------------
@@ -108,7 +109,7 @@ def builds_ingest(
     coverage: Path | None,
     artifact: tuple[str, ...],
     idempotency_key: str | None,
-) -> None:
+) -> Outcome:
     """Read test (and coverage) reports completely, then record them in one transaction."""
     tests = read_junit(list(junit))
     covered = read_cobertura(coverage) if coverage else None
@@ -121,4 +122,4 @@ def builds_ingest(
         f"{record['testsFailed']} failed, {record['testsErrored']} errored, "
         f"{record['testsSkipped']} skipped"
     )
-    c.report(summary + (" (already recorded)" if outcome.replayed else ""), record)
+    return c.result(summary + (" (already recorded)" if outcome.replayed else ""), record)
