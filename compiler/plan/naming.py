@@ -88,3 +88,12 @@ def git_url(organization: str, project: str, repository: str) -> str:
     'https://dev.azure.com/contoso/Pay%20ments/_git/payments-api'
     """
     return f"https://dev.azure.com/{quote(organization, safe='')}/{quote(project, safe='')}/_git/{quote(repository, safe='')}"
+
+
+def preview_connection(azure: str | None) -> str:
+    """The default read-only ARM connection of pull-request previews (none without `azure`).
+
+    >>> preview_connection("contoso-arm"), preview_connection(None)
+    ('contoso-arm-preview', '')
+    """
+    return f"{azure}-preview" if azure else ""

@@ -56,6 +56,7 @@ def resolve_project(source: ProjectSource) -> Project:
         organization=spec.azureDevOps.organization,
         devops_project=spec.azureDevOps.project,
         azure_connection=connections.azure or "",
+        preview_connection=connections.preview or naming.preview_connection(connections.azure),
         registry_connection=connections.registry or "",
         registry=spec.registry or "",
         feed=spec.feed or "",

@@ -140,6 +140,8 @@ class Project(Located):
     organization: str
     devops_project: str
     azure_connection: str
+    preview_connection: str
+    """The read-only ARM connection pull-request previews use (`<azure>-preview` by default)."""
     registry_connection: str
     registry: str
     feed: str

@@ -70,6 +70,11 @@ class ServiceConnections(SpecModel):
         None,
         description="Docker registry service connection (needed for microservices and workers)",
     )
+    preview: DisplayName | None = Field(
+        None,
+        description="read-only ARM service connection for pull-request previews of the "
+        "non-production stacks; default `<azure>-preview`; never the `azure` one",
+    )
 
 
 class AzureDevOps(SpecModel):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from compiler.errors import Diagnostic
 from compiler.layout import TEMPLATES_REPOSITORY, gitops_repository, infra_repository
+from compiler.spec.delivery_rules import DELIVERY_RULES, preview_connection_is_not_the_apply_one
 from compiler.spec.deploy_rules import (
     DEPLOY_RULES,
     known_regions,
@@ -32,6 +33,7 @@ __all__ = [
     "known_regions",
     "parse_cpu",
     "parse_memory",
+    "preview_connection_is_not_the_apply_one",
     "reserved_repositories",
     "unique_ingress_routes",
     "unique_key_vaults",
@@ -370,4 +372,5 @@ RULES: tuple[Rule, ...] = (
     secret_references,
     required_settings,
     *DEPLOY_RULES,
+    *DELIVERY_RULES,
 )

@@ -141,5 +141,5 @@ def test_coverage_threshold_and_dotnet_version_come_from_the_spec(example_tree) 
     tasks = [s.get("task") or next(iter(s)) for s in steps]
     assert tasks[1:] == [
         "UseDotNet@2", "NuGetAuthenticate@1", "DotNetCoreCLI@2", "bash", "DotNetCoreCLI@2",
-        "DotNetCoreCLI@2", "PublishTestResults@2", "PublishCodeCoverageResults@1", "bash",
+        "DotNetCoreCLI@2", "PublishTestResults@2", "PublishCodeCoverageResults@2", "bash",
     ]  # fmt: skip

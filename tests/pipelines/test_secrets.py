@@ -9,7 +9,7 @@ from compiler.spec.secrets import secret_kind
 MACRO = re.compile(r"\$\(([A-Za-z0-9_.-]+)\)")
 ALLOWED_MACROS = {
     "Agent.TempDirectory", "Build.ArtifactStagingDirectory", "Build.BuildNumber",
-    "Build.SourceVersion", "Date:yyyyMMdd", "Pipeline.Workspace", "Rev:.r",
+    "Build.SourceVersion", "System.AccessToken", "Date:yyyyMMdd", "Pipeline.Workspace", "Rev:.r",
     "VERSION_PREFIX", "VERSION_PATCH", "PACKAGE_VERSION", "pulumi-backend-url", "pulumi-config-passphrase", "cluster-oidc-issuer",
 }  # fmt: skip
 

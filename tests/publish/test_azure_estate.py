@@ -33,9 +33,9 @@ PROJECTS = (
     ("acme", "Platform"),
 )
 ENDPOINTS = {
-    ("contoso", "Payments"): ("contoso-arm", "contoso-acr"),
-    ("northwind-traders", "Orders"): ("northwind-arm", "northwind-acr"),
-    ("acme", "Shop"): ("acme-arm", "acme-acr"),
+    ("contoso", "Payments"): ("contoso-arm", "contoso-arm-preview", "contoso-acr"),
+    ("northwind-traders", "Orders"): ("northwind-arm", "northwind-arm-preview", "northwind-acr"),
+    ("acme", "Shop"): ("acme-arm", "acme-arm-preview", "acme-acr"),
 }
 GIT_URL = re.compile(r"https://dev\.azure\.com/([^/\s\"']+)/([^/\s\"']+)/_git/([A-Za-z0-9._-]+)")
 

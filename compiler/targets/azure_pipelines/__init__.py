@@ -154,7 +154,9 @@ def _parameter_items(parameters: dict[str, Any] | Any) -> list[tuple[str, Any]]:
 
 def _stage_values(pipeline: PipelineSpec) -> list[Any]:
     """Inline pipelines: one Values per environment stage, with the module's parameters."""
-    common = {k: v for k, v in pipeline.parameters.items() if k != "environments"}
+    lists = ("environments", "previewEnvironments")
+    common = {k: v for k, v in pipeline.parameters.items() if k not in lists}
+    previews = {e["name"] for e in pipeline.parameters.get("previewEnvironments", ())}
     out: list[Any] = []
     for environment in pipeline.parameters.get("environments", ()):
         merged = {**common, **environment, "environment": environment["name"]}
@@ -165,8 +167,10 @@ def _stage_values(pipeline: PipelineSpec) -> list[Any]:
             **merged,
             "stage": environment["previewStage"],
             "displayName": f"Pulumi preview {environment['name']}",
+            "azureServiceConnection": common["previewServiceConnection"],
         }
-        out.append({"preview": Values.concrete(preview), "up": Values.concrete(merged)})
+        shown = Values.concrete(preview) if environment["name"] in previews else None
+        out.append({"preview": shown, "up": Values.concrete(merged)})
     return out
 
 
@@ -182,7 +186,11 @@ def declaration(project: Project, pipeline: PipelineSpec) -> dict[str, Any]:
     connections = sorted(
         {
             str(value)
-            for key in ("registryServiceConnection", "azureServiceConnection")
+            for key in (
+                "registryServiceConnection",
+                "azureServiceConnection",
+                "previewServiceConnection",
+            )
             if (value := pipeline.parameters.get(key))
         }
     )

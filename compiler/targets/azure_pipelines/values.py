@@ -32,6 +32,10 @@ PULUMI_SECRETS = ("pulumi-backend-url", "pulumi-config-passphrase", "cluster-oid
 (`cluster-oidc-issuer`: not secret, but the vault is where the team sets per-environment values)."""
 
 
+PREVIEW_FIELDS = ("name", "stack", "previewStage", "variableGroup")
+"""What a pull-request preview stage reads of its environment."""
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of the expanded pipeline, as Azure DevOps will see it at queue time."""
@@ -231,16 +235,21 @@ def project_infra_pipeline(project: Project) -> PipelineSpec:
 
 def infra_pipeline(project: Project, repository: str, module: str, key_path: str) -> PipelineSpec:
     environments = infra_environments(project)
+    previews = [  # the production stack previews nowhere a pull request runs
+        {key: e[key] for key in PREVIEW_FIELDS} for e in environments[:-1]
+    ]
     parameters = {
         "dotnetVersion": project.dotnet_version,
         "defaultBranch": project.default_branch,
         "azureServiceConnection": project.azure_connection or None,
+        "previewServiceConnection": project.preview_connection or None,
         "workingDirectory": ".",
         "pulumiVersion": "latest",
         "vmImage": VM_IMAGE,
+        "previewEnvironments": previews,
         "environments": environments,
     }
-    stages = [Stage(e["previewStage"], (), e["name"], "preview") for e in environments]
+    stages = [Stage(e["previewStage"], (), e["name"], "preview") for e in previews]
     stages += [Stage(e["stage"], tuple(e["dependsOn"]), e["name"], "apply") for e in environments]
     return PipelineSpec(
         repository,

@@ -33,6 +33,7 @@ RULE_CASES = {
     "unique_ingress_routes": ("duplicate-ingress-route", "strategies-and-defaults"),
     "unique_key_vaults": ("key-vault-in-two-projects", "secrets-with-own-vault"),
     "known_regions": ("region-not-azure", "all-store-kinds"),
+    "preview_connection_is_not_the_apply_one": ("preview-connection-is-apply", "all-store-kinds"),
 }
 
 

@@ -1,0 +1,81 @@
+"""What Azure DevOps runs for a generated pipeline: templates expanded, parameters filled in.
+
+A `mode: templates` pipeline `extends:` a file of the tenant's pipeline-templates
+repository; Azure DevOps expands it at queue time.  `expanded_stages` does the same
+for the subset of template syntax shipspec's templates use (`extends`, `template:`
+references with `parameters`, `${{ parameters.x }}`, `${{ environment.x }}` and
+`${{ each environment in parameters.<list> }}`), so the wiring tests read one shape
+of stages and steps for both modes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_EXPRESSION = re.compile(r"\$\{\{ (parameters|environment)\.([A-Za-z_][A-Za-z0-9_]*) \}\}")
+_EACH = re.compile(r"^\$\{\{ each environment in parameters\.([A-Za-z_]+) \}\}$")
+
+
+def pipeline_stages(repository: Path, templates: Path) -> list[dict[str, Any]]:
+    """The stages of `<repository>/azure-pipelines.yml` as Azure DevOps would queue them."""
+    document = yaml.safe_load((repository / "azure-pipelines.yml").read_text())
+    if "extends" not in document:
+        return document["stages"]
+    extends = document["extends"]
+    path = extends["template"].removesuffix("@templates")
+    return _file(templates, path, extends.get("parameters") or {})
+
+
+def _file(templates: Path, path: str, given: dict[str, Any]) -> list[dict[str, Any]]:
+    document = yaml.safe_load((templates / path).read_text())
+    parameters = {p["name"]: p.get("default") for p in document.get("parameters", ())}
+    parameters.update(given)
+    key = "stages" if "stages" in document else "steps"
+    return _list(document[key], templates, path, {"parameters": parameters})
+
+
+def _list(items: list[Any], templates: Path, path: str, scope: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        each = _EACH.match(next(iter(item))) if isinstance(item, dict) and len(item) == 1 else None
+        if each:
+            for entry in scope["parameters"][each.group(1)] or ():
+                body = next(iter(item.values()))
+                out += _list(body, templates, path, {**scope, "environment": entry})
+        elif (
+            isinstance(item, dict)
+            and set(item) <= {"template", "parameters"}
+            and "template" in item
+        ):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), item["template"]))
+            given = _value(item.get("parameters") or {}, templates, path, scope)
+            out += _file(templates, target, given)
+        else:
+            out.append(_value(item, templates, path, scope))
+    return out
+
+
+def _value(node: Any, templates: Path, path: str, scope: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        return {key: _value(value, templates, path, scope) for key, value in node.items()}
+    if isinstance(node, list):
+        return _list(node, templates, path, scope)
+    if not isinstance(node, str):
+        return node
+    whole = _EXPRESSION.fullmatch(node)
+    if whole:
+        return scope[whole.group(1)][whole.group(2)]
+    return _EXPRESSION.sub(lambda m: str(scope[m.group(1)][m.group(2)]), node)
+
+
+def steps_of(stage: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every step of every job of a stage (deployment jobs' runOnce deploy steps included)."""
+    steps: list[dict[str, Any]] = []
+    for job in stage["jobs"]:
+        steps += job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]
+    return steps
