@@ -217,7 +217,6 @@ def store_names(kind: str, store: str, digest: str) -> dict[str, Derivation]:
         return {
             "server": _derive("postgresql-server", f"psql-{store}-{digest}", 63 - 6 - room),
             "database": _derive("postgresql-database", store.replace("-", "_"), 63),
-            "adminSecret": _derive("key-vault-secret", f"{store}-admin-password", 127 - 15),
         }
     if kind == "redis":
         return {"name": _derive("redis-cache", f"redis-{store}-{digest}", 63 - 7 - room)}

@@ -113,6 +113,7 @@ def _environment(source: ProjectSource, index: int, env: object, tier: str) -> E
         tier=tier,
         region=env.region or "",
         cluster=env.cluster or "",
+        cluster_resource_group=env.clusterResourceGroup or "",
         strategy=env.strategy,
         canary_steps=tuple(env.canary_steps),
         approvals=Approvals(approvals.required, tuple(approvals.approvers)) if approvals else None,

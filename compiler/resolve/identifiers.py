@@ -6,14 +6,14 @@ from compiler.plan.naming import pascal
 
 STORE_OUTPUTS: dict[str, tuple[str, ...]] = {
     "azure-sql": ("Host", "Database"),
-    "postgresql": ("Host", "Database", "AdminLogin", "AdminPasswordSecretUri", "AdminPassword"),
+    "postgresql": ("Host", "Database"),
     "redis": ("Host", "SslPort"),
     "service-bus": ("Host", "Namespace"),
     "key-vault": ("VaultName", "VaultUri"),
     "blob": ("AccountName", "BlobEndpoint", "Container"),
     "cosmos": ("Endpoint", "Database"),
 }
-SECRET_OUTPUTS = {"AdminPassword", "AppInsightsConnectionString"}
+SECRET_OUTPUTS = {"AppInsightsConnectionString"}
 MODULE_OUTPUTS = ("IdentityClientId", "IdentityPrincipalId", "IdentityResourceId")
 PROJECT_OUTPUTS = (
     "resourceGroupName",

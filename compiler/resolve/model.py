@@ -59,6 +59,8 @@ class Environment(Located):
     tier: str
     region: str
     cluster: str
+    cluster_resource_group: str
+    """`clusterResourceGroup`: where the cluster is ("" = looked up by its name)."""
     strategy: str
     canary_steps: tuple[int, ...]
     approvals: Approvals | None

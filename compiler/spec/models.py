@@ -33,6 +33,7 @@ from compiler.spec.types import (
     KeyVaultSecretName,
     MemoryQuantity,
     PackageId,
+    ResourceGroupName,
     Slug,
 )
 
@@ -190,6 +191,11 @@ class Environment(SpecModel):
     name: Slug
     cluster: ClusterName | None = Field(
         None, description="AKS cluster; required where modules deploy"
+    )
+    clusterResourceGroup: ResourceGroupName | None = Field(
+        None,
+        description="the AKS cluster's resource group (the preflight and checklist name it; "
+        "default: found by the cluster's name)",
     )
     region: AzureRegion | None = Field(
         None, description="Azure region; required where modules deploy"

@@ -50,8 +50,8 @@ _KEY_VAULT = _Need(
 )
 _AZURE_CONNECTION = _Need(
     ("azureDevOps", "serviceConnections", "azure"),
-    ("provisions", "provision"),
-    "Azure resources through it",
+    ("uses", "use"),
+    "Azure through it (stacks, and the preflight that checks secrets and registry access)",
     "add the Azure Resource Manager service connection name",
 )
 
@@ -65,7 +65,9 @@ def _needs(project: Project) -> dict[_Need, list[str]]:
         _FEED: [m.name for m in modules if isinstance(m, Library)],
         _KEY_VAULT: [m.name for m in modules if any(s.vault is None for s in m.secret_refs)],
         _AZURE_CONNECTION: [
-            m.name for m in modules if isinstance(m, Infrastructure) or m.owned_stores
+            m.name
+            for m in modules
+            if isinstance(m, Infrastructure | Microservice | Worker) or m.owned_stores
         ],
     }
 

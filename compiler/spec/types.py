@@ -82,6 +82,11 @@ ClusterName = Annotated[
     StringConstraints(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$"),
     _described("an AKS cluster name: 1-63 letters, digits, hyphens or underscores"),
 ]
+ResourceGroupName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9._()-]{0,89}[A-Za-z0-9_()-]$"),
+    _described("an Azure resource group: 1-90 letters, digits, . _ - ( ), not ending in ."),
+]
 AzureRegion = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9]{1,39}$"),

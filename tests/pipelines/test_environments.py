@@ -30,13 +30,17 @@ def test_microservice_inline_deploys_in_path_order_with_strategy_and_groups(exam
     deploys = [s for s in stages if s["stage"].startswith("deploy_")]
     assert [s["stage"] for s in deploys] == ["deploy_dev", "deploy_staging", "deploy_prod"]
     assert [s["dependsOn"] for s in deploys] == [["image"], ["deploy_dev"], ["deploy_staging"]]
-    jobs = [s["jobs"][0] for s in deploys]
+    assert all(s["jobs"][0]["job"] == "preflight" for s in deploys)
+    jobs = [s["jobs"][1] for s in deploys]
     assert [j["environment"] for j in jobs] == ["orders-dev", "orders-staging", "orders-prod"]
-    assert [s["variables"] for s in deploys] == [
-        [{"group": f"orders-{e}"}] for e in ("dev", "staging", "prod")
+    assert all(j["dependsOn"] == ["preflight"] for j in jobs)
+    assert [j["variables"][0] for j in jobs] == [
+        {"group": f"orders-{e}"} for e in ("dev", "staging", "prod")
     ]
     assert all(list(j["strategy"]) == ["runOnce"] for j in jobs)
-    strategies = [{v["name"]: v["value"] for v in j["variables"]}["ROLLOUT_STRATEGY"] for j in jobs]
+    strategies = [
+        {v.get("name"): v.get("value") for v in j["variables"]}["ROLLOUT_STRATEGY"] for j in jobs
+    ]
     assert strategies == ["rollingUpdate", "blueGreen", "rollingUpdate"]
     assert jobs[1]["displayName"] == "Promote orders-api to staging"
     assert all(s["lockBehavior"] == "sequential" for s in deploys)
@@ -108,7 +112,7 @@ def test_infrastructure_module_previews_on_pr_and_applies_in_path_order(example_
             s["condition"] == "eq(variables['Build.Reason'], 'PullRequest')" for s in previews
         )
         assert [s["dependsOn"] for s in ups] == [[], ["up_dev"], ["up_staging"]]
-        assert [s["jobs"][0]["environment"] for s in ups] == [
+        assert [s["jobs"][1]["environment"] for s in ups] == [
             "orders-dev", "orders-staging", "orders-prod",
         ]  # fmt: skip
         assert all(s["lockBehavior"] == "sequential" for s in ups)

@@ -34,7 +34,7 @@ def test_broken_csharp_is_found_with_its_line(program: Path) -> None:
     )
     (finding,) = _messages(program)
     assert finding.startswith(
-        "acme/data/data-infra/Program.cs: C# does not parse at line 12, column 18"
+        "acme/data/data-infra/Program.cs: C# does not parse at line 15, column 18"
     )
 
 

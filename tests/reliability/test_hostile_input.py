@@ -24,7 +24,7 @@ spec:
   azureDevOps:
     organization: fabrikam
     project: Shop
-    serviceConnections: {registry: fabrikam-acr}
+    serviceConnections: {azure: fabrikam-arm, registry: fabrikam-acr}
   registry: fabrikamacr.azurecr.io
   environments:
     - {name: dev, cluster: aks-dev, region: westeurope}

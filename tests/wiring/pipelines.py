@@ -79,3 +79,57 @@ def steps_of(stage: dict[str, Any]) -> list[dict[str, Any]]:
     for job in stage["jobs"]:
         steps += job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]
     return steps
+
+
+def estate_pipelines(compiled):  # type: ignore[no-untyped-def]
+    """(project, repository, module or None, expanded stages) of every generated pipeline."""
+    for project in compiled.estate.projects:
+        folder = compiled.folder(project)
+        templates = compiled.templates(project)
+        for module in project.modules:
+            if module.type != "infrastructure":
+                yield (
+                    project,
+                    module.repository,
+                    module,
+                    pipeline_stages(folder / module.repository, templates),
+                )
+        if project.has_infrastructure:
+            repository = project.infra_repository
+            yield project, repository, None, pipeline_stages(folder / repository, templates)
+
+
+def preflight_env(stage: dict[str, Any]) -> dict[str, str]:
+    """The env of the stage's preflight step (the first job's AzureCLI@2 step)."""
+    job = stage["jobs"][0]
+    assert job["job"] == "preflight", stage["stage"]
+    (step,) = [s for s in job["steps"] if s.get("task") == "AzureCLI@2"]
+    return step["env"]
+
+
+def readme_table(readme: Path, heading: str) -> list[dict[str, str]]:
+    """The rows of the first table under `## <heading>` of a generated README, unescaped."""
+    lines = readme.read_text().splitlines()
+    start = lines.index(f"## {heading}")
+    rows = [line for line in lines[start:] if line.startswith("|")]
+    block: list[str] = []
+    for line in lines[start + 1 :]:
+        if line.startswith("## "):
+            break
+        if line.startswith("|"):
+            block.append(line)
+        elif block:
+            break
+    del rows
+    header = _cells(block[0])
+    return [dict(zip(header, _cells(line), strict=True)) for line in block[2:]]
+
+
+def _cells(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [_unescape(cell.strip()).strip("`") for cell in cells]
+
+
+def _unescape(text: str) -> str:
+    text = re.sub(r"\\([\\`*_\[\]#|!~])", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -10,34 +10,22 @@ from __future__ import annotations
 
 import re
 
-from compiler.layout import TEMPLATES_REPOSITORY
-from compiler.pipeline import resolve_specs
-from tests.conftest import ROOT, SPECS
-from tests.wiring.pipelines import pipeline_stages, steps_of
-
-GENERATED = ROOT / "generated"
+from tests.wiring.pipelines import estate_pipelines, steps_of
 
 
-def _pipelines():  # type: ignore[no-untyped-def]
-    """(project, repository name, expanded stages) of every generated pipeline."""
-    estate = resolve_specs([SPECS], base=ROOT)
-    for project in estate.projects:
-        folder = GENERATED / project.tenant / project.name
-        templates = GENERATED / project.tenant / "_tenant" / TEMPLATES_REPOSITORY
-        repositories = [m.repository for m in project.modules if m.type != "infrastructure"]
-        if project.has_infrastructure:
-            repositories.append(project.infra_repository)
-        for repository in repositories:
-            yield project, repository, pipeline_stages(folder / repository, templates)
+def _pipelines(estates):  # type: ignore[no-untyped-def]
+    for compiled in estates:
+        for project, repository, _, stages in estate_pipelines(compiled):
+            yield compiled, project, repository, stages
 
 
 def _tasks(stages, name):  # type: ignore[no-untyped-def]
     return [s for stage in stages for s in steps_of(stage) if s.get("task") == name]
 
 
-def test_coverage_is_published_with_the_current_task() -> None:
+def test_coverage_is_published_with_the_current_task(estates) -> None:  # type: ignore[no-untyped-def]
     checked = 0
-    for _, repository, stages in _pipelines():
+    for _, _, repository, stages in _pipelines(estates):
         assert not _tasks(stages, "PublishCodeCoverageResults@1"), repository
         for step in _tasks(stages, "PublishCodeCoverageResults@2"):
             assert set(step["inputs"]) <= {
@@ -50,10 +38,12 @@ def test_coverage_is_published_with_the_current_task() -> None:
     assert checked >= 5
 
 
-def test_the_feed_token_reaches_the_docker_build_as_the_secret_the_dockerfile_mounts() -> None:
+def test_the_feed_token_reaches_the_docker_build_as_the_secret_the_dockerfile_mounts(
+    estates,
+) -> None:  # type: ignore[no-untyped-def]
     checked = 0
-    for project, repository, stages in _pipelines():
-        dockerfile = GENERATED / project.tenant / project.name / repository / "Dockerfile"
+    for compiled, project, repository, stages in _pipelines(estates):
+        dockerfile = compiled.folder(project) / repository / "Dockerfile"
         if not dockerfile.is_file():
             continue
         mounted = set(re.findall(r"--mount=type=secret,id=([a-z_]+)", dockerfile.read_text()))
@@ -74,15 +64,15 @@ def test_the_feed_token_reaches_the_docker_build_as_the_secret_the_dockerfile_mo
     assert checked >= 4
 
 
-def test_previews_never_use_the_production_connection_or_passphrase() -> None:
+def test_previews_never_use_the_production_connection_or_passphrase(estates) -> None:  # type: ignore[no-untyped-def]
     checked = 0
-    for project, repository, stages in _pipelines():
+    for _, project, repository, stages in _pipelines(estates):
         production = project.last.variable_group
         for stage in (s for s in stages if s["stage"].startswith("preview_")):
             assert "PullRequest" in stage["condition"]
             groups = {v["group"] for v in stage.get("variables", ()) if "group" in v}
             assert production not in groups, f"{repository}: {stage['stage']} reads {production}"
-            for step in _tasks([stage], "AzureCLI@2"):
+            for step in _tasks([stage], "AzureCLI@2"):  # the preflight and the preview
                 connection = step["inputs"]["azureSubscription"]
                 assert connection == project.preview_connection != project.azure_connection
             checked += 1

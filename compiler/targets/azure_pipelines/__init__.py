@@ -30,8 +30,8 @@ from compiler.targets.azure_pipelines.contract import (
     template_file,
     template_source,
 )
+from compiler.targets.azure_pipelines.preflight import PULUMI_SECRETS
 from compiler.targets.azure_pipelines.values import (
-    PULUMI_SECRETS,
     PipelineSpec,
     Values,
     pipeline_for,
@@ -168,6 +168,8 @@ def _stage_values(pipeline: PipelineSpec) -> list[Any]:
             "stage": environment["previewStage"],
             "displayName": f"Pulumi preview {environment['name']}",
             "azureServiceConnection": common["previewServiceConnection"],
+            "cluster": "",  # previews check the stack's secrets, not the cluster
+            "clusterResourceGroup": "",
         }
         shown = Values.concrete(preview) if environment["name"] in previews else None
         out.append({"preview": shown, "up": Values.concrete(merged)})

@@ -40,6 +40,7 @@ TEMPLATE_FILES = (
     "steps/dotnet-setup.yml",
     "steps/dotnet-test.yml",
     "steps/nuget-pack-push.yml",
+    "steps/preflight.yml",
     "steps/promote-image.yml",
     "steps/pulumi-setup.yml",
     "steps/pulumi.yml",

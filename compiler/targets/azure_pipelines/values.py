@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.resolve.model import Environment, Module, Project
+from compiler.targets.azure_pipelines.preflight import (
+    deploy_preflight,
+    registry_parameters,
+    up_preflight,
+)
 from compiler.version import __version__
 
 VM_IMAGE = "ubuntu-latest"
@@ -27,12 +32,7 @@ SERVICE_TEMPLATE = "pipelines/dotnet-service.yml"
 LIBRARY_TEMPLATE = "pipelines/dotnet-library.yml"
 INFRA_TEMPLATE = "pipelines/pulumi-infra.yml"
 
-PULUMI_SECRETS = ("pulumi-backend-url", "pulumi-config-passphrase", "cluster-oidc-issuer")
-"""Key Vault secrets the Pulumi stages read through the environment's variable group
-(`cluster-oidc-issuer`: not secret, but the vault is where the team sets per-environment values)."""
-
-
-PREVIEW_FIELDS = ("name", "stack", "previewStage", "variableGroup")
+PREVIEW_FIELDS = ("name", "stack", "previewStage", "variableGroup", "requiredSecrets")
 """What a pull-request preview stage reads of its environment."""
 
 
@@ -166,8 +166,9 @@ def service_pipeline(project: Project, module: Module) -> PipelineSpec:
     parameters = {
         "module": module.name,
         **_common(project, module),
-        "registry": project.registry,
+        **registry_parameters(project),
         "registryServiceConnection": project.registry_connection,
+        "azureServiceConnection": project.azure_connection,
         "imageRepository": module.image_repository,
         "dockerfile": "Dockerfile",
         "gitopsBranch": project.default_branch,
@@ -210,6 +211,7 @@ def deploy_environments(project: Project, module: Module) -> list[dict[str, Any]
                 "azureDevOpsEnvironment": environment.azure_devops_environment,
                 "variableGroup": environment.variable_group,
                 "strategy": environment.strategy,
+                **deploy_preflight(project, environment, module),
             }
         )
         previous = stage
@@ -243,6 +245,7 @@ def infra_pipeline(project: Project, repository: str, module: str, key_path: str
         "defaultBranch": project.default_branch,
         "azureServiceConnection": project.azure_connection or None,
         "previewServiceConnection": project.preview_connection or None,
+        **registry_parameters(project),
         "workingDirectory": ".",
         "pulumiVersion": "latest",
         "vmImage": VM_IMAGE,
@@ -278,6 +281,7 @@ def infra_environments(project: Project) -> list[dict[str, Any]]:
                 "displayName": f"Pulumi up {environment.name}",
                 "azureDevOpsEnvironment": environment.azure_devops_environment,
                 "variableGroup": environment.variable_group,
+                **up_preflight(project, environment),
             }
         )
         previous = [f"up_{name}"]

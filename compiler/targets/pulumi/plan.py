@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler.plan.naming import pascal
+from compiler.resolve.access import cluster_pulls, environment_checklist
 from compiler.resolve.checks import output_entries, stacked_modules
 from compiler.resolve.identifiers import SECRET_OUTPUTS, camel, csharp_identifier
 from compiler.resolve.model import Environment, Module, Project, Store
@@ -46,7 +47,6 @@ ROLES: dict[str, tuple[str, str]] = {
 }
 """Built-in role definitions by the constant name `Roles.cs` gives them: (display name, id)."""
 
-POSTGRES_ADMIN_LOGIN = "shipspecadmin"
 FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
 """The audience Azure workload identity tokens carry (Entra's token exchange)."""
 
@@ -66,8 +66,6 @@ STORE_RESOURCES: dict[str, tuple[str, ...]] = {
         "DBforPostgreSQL.Server",
         "DBforPostgreSQL.Database",
         "DBforPostgreSQL.AdministratorsMicrosoftEntra",
-        "Random.RandomPassword",
-        "KeyVault.Secret",
     ),
     "redis": ("Redis.Redis", "Redis.AccessPolicyAssignment"),
     "service-bus": ("ServiceBus.Namespace", "ServiceBus.Topic", "ServiceBus.Queue"),
@@ -117,7 +115,30 @@ def infra_plan(project: Project) -> dict[str, Any]:
         ],
         "spec_file": project.source.file,
         "azure_connection": project.azure_connection,
+        "preview_connection": project.preview_connection,
+        "homes": [
+            {
+                "environment": e.name,
+                "resource_group": e.resource_group,
+                "key_vault": e.key_vault,
+                "region": e.region,
+                "variable_group": e.variable_group,
+            }
+            for e in project.environments
+        ],
+        "checklist": _checklist(project),
+        "pulls": [vars(pull) for pull in cluster_pulls(project)],
     }
+
+
+def _checklist(project: Project) -> list[dict[str, Any]]:
+    """Every secret a human sets, per environment and vault (nothing here is created by the stack)."""
+    return [
+        {"environment": env.name, "vault": need.vault, "secret": need.secret,
+         "readers": ", ".join(need.readers), "how": need.how}
+        for env in project.environments
+        for need in environment_checklist(project, env)
+    ]  # fmt: skip
 
 
 def _stack_config(project: Project, env: Environment) -> dict[str, Any]:
@@ -190,7 +211,6 @@ def _store_plan(store: Store) -> dict[str, Any]:
         }
         if lifecycle
         else None,
-        "admin_login": POSTGRES_ADMIN_LOGIN,
         "outputs": dict(store.outputs),
         "resources": list(STORE_RESOURCES[store.kind]),
         "grants": list(STORE_GRANTS[store.kind]),

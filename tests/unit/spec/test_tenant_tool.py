@@ -28,7 +28,7 @@ spec:
   azureDevOps:
     organization: globex
     project: {name}
-    serviceConnections: {{registry: globex-acr}}
+    serviceConnections: {{azure: globex-arm, registry: globex-acr}}
 {pipelines}  modules:
     - {{name: {name}-api, type: microservice, dotnet: {{version: "8.0"}}, container: {{port: 8080}}}}
 """

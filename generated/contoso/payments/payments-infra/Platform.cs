@@ -10,29 +10,28 @@ public sealed class Platform
 {
     public Platform(
         StackSettings settings,
-        AzureNative.Resources.ResourceGroup resourceGroup,
+        Output<AzureNative.Resources.GetResourceGroupResult> resourceGroup,
         AzureNative.OperationalInsights.Workspace workspace,
-        AzureNative.KeyVault.Vault vault,
+        Output<AzureNative.KeyVault.GetVaultResult> vault,
         Output<AzureNative.Authorization.GetClientConfigResult> client)
     {
         Settings = settings;
-        ResourceGroup = resourceGroup;
+        ResourceGroupName = resourceGroup.Apply(g => g.Name);
         Workspace = workspace;
-        Vault = vault;
+        VaultId = vault.Apply(v => v.Id);
         TenantId = client.Apply(c => c.TenantId);
         SubscriptionId = client.Apply(c => c.SubscriptionId);
     }
 
     public StackSettings Settings { get; }
 
-    public AzureNative.Resources.ResourceGroup ResourceGroup { get; }
-
-    public Output<string> ResourceGroupName => ResourceGroup.Name;
+    /// <summary>The environment's resource group (bootstrapped, looked up).</summary>
+    public Output<string> ResourceGroupName { get; }
 
     public AzureNative.OperationalInsights.Workspace Workspace { get; }
 
-    /// <summary>The project vault: generated credentials and the modules' secrets live here.</summary>
-    public AzureNative.KeyVault.Vault Vault { get; }
+    /// <summary>The environment's vault (bootstrapped, looked up): the modules' secrets live here.</summary>
+    public Output<string> VaultId { get; }
 
     public Output<string> TenantId { get; }
 

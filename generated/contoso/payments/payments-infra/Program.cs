@@ -5,36 +5,33 @@ using AzureNative = Pulumi.AzureNative;
 using Contoso.Payments.Infra;
 using Contoso.Payments.Infra.Modules;
 
-// One stack per environment (Pulumi.<env>.yaml): the project's resource group, its Log
-// Analytics workspace and Key Vault, then one component per module.
+// One stack per environment (Pulumi.<env>.yaml). The environment's resource group and
+// Key Vault are its home, created once by a human before the first stack (README:
+// Bootstrap): the pipeline reads the stack's backend from that vault, so the program
+// looks both up and never creates or deletes them. Then the Log Analytics workspace and
+// one component per module.
 return await Deployment.RunAsync(() =>
 {
     var settings = StackSettings.Load();
     var client = AzureNative.Authorization.GetClientConfig.Invoke();
 
-    var resourceGroup = new AzureNative.Resources.ResourceGroup("resource-group", new()
+    var resourceGroup = AzureNative.Resources.GetResourceGroup.Invoke(new()
     {
         ResourceGroupName = settings.ResourceGroup,
-        Location = settings.Location,
-        Tags = settings.Tags(null),
-    }, new CustomResourceOptions { Protect = settings.Protect });
+    });
+    var vault = AzureNative.KeyVault.GetVault.Invoke(new()
+    {
+        VaultName = settings.KeyVault,
+        ResourceGroupName = settings.ResourceGroup,
+    });
 
     var workspace = new AzureNative.OperationalInsights.Workspace("log-analytics", new()
     {
         WorkspaceName = settings.LogAnalytics,
-        ResourceGroupName = resourceGroup.Name,
+        ResourceGroupName = resourceGroup.Apply(g => g.Name),
         Location = settings.Location,
         Sku = new AzureNative.OperationalInsights.Inputs.WorkspaceSkuArgs { Name = "PerGB2018" },
         RetentionInDays = Sizing.Monitoring(settings.Tier).RetentionDays,
-        Tags = settings.Tags(null),
-    }, new CustomResourceOptions { Protect = settings.Protect });
-
-    var vault = new AzureNative.KeyVault.Vault("project-vault", new()
-    {
-        VaultName = settings.KeyVault,
-        ResourceGroupName = resourceGroup.Name,
-        Location = settings.Location,
-        Properties = Platform.VaultProperties(client.Apply(c => c.TenantId), Sizing.KeyVault(settings.Tier)),
         Tags = settings.Tags(null),
     }, new CustomResourceOptions { Protect = settings.Protect });
 
@@ -49,10 +46,10 @@ return await Deployment.RunAsync(() =>
 
     var outputs = new Dictionary<string, object?>
     {
-        ["resourceGroupName"] = resourceGroup.Name,
+        ["resourceGroupName"] = resourceGroup.Apply(g => g.Name),
         ["location"] = settings.Location,
-        ["keyVaultName"] = vault.Name,
-        ["keyVaultUri"] = vault.Properties.Apply(p => p.VaultUri),
+        ["keyVaultName"] = vault.Apply(v => v.Name),
+        ["keyVaultUri"] = vault.Apply(v => v.Properties.VaultUri),
         ["logAnalyticsWorkspaceId"] = workspace.Id,
     };
     foreach (var stack in new ModuleStack[] { paymentsApiStack, paymentsWorkerStack })

@@ -58,7 +58,7 @@ public sealed class PaymentsApiStack : ModuleStack
         Outputs["paymentsApiAppInsightsConnectionString"] = Output.CreateSecret(appInsights.ConnectionString);
 
         // the module's secrets are Key Vault references into the project vault
-        Grant($"{name}-project-vault-secrets-user", platform, platform.Vault.Id, Roles.KeyVaultSecretsUser, Principal);
+        Grant($"{name}-project-vault-secrets-user", platform, platform.VaultId, Roles.KeyVaultSecretsUser, Principal);
 
         // store "payments-db" (azure-sql): Sql.Server, Sql.Database
         {

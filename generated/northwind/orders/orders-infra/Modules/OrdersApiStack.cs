@@ -58,35 +58,23 @@ public sealed class OrdersApiStack : ModuleStack
         Outputs["ordersApiAppInsightsConnectionString"] = Output.CreateSecret(appInsights.ConnectionString);
 
         // the module's secrets are Key Vault references into the project vault
-        Grant($"{name}-project-vault-secrets-user", platform, platform.Vault.Id, Roles.KeyVaultSecretsUser, Principal);
+        Grant($"{name}-project-vault-secrets-user", platform, platform.VaultId, Roles.KeyVaultSecretsUser, Principal);
 
-        // store "orders-pg" (postgresql): DBforPostgreSQL.Server, DBforPostgreSQL.Database, DBforPostgreSQL.AdministratorsMicrosoftEntra, Random.RandomPassword, KeyVault.Secret
+        // store "orders-pg" (postgresql): DBforPostgreSQL.Server, DBforPostgreSQL.Database, DBforPostgreSQL.AdministratorsMicrosoftEntra
         {
             var store = "orders-pg";
             var sizing = Sizing.Postgresql(settings.StoreTier(store));
-            // the administrator password is generated, kept in the project vault and exported only as a secret
-            var password = new PulumiRandom.RandomPassword($"{store}-admin-password", new()
-            {
-                Length = 32,
-                Special = true,
-                OverrideSpecial = "!#%*-_=+",
-                MinLower = 1,
-                MinUpper = 1,
-                MinNumeric = 1,
-                MinSpecial = 1,
-            }, Child);
+            // Microsoft Entra authentication only: no administrator password exists to leak or rotate
             var server = new AzureNative.DBforPostgreSQL.Server($"{store}-server", new()
             {
                 ServerName = settings.StoreName(store, "server"),
                 ResourceGroupName = platform.ResourceGroupName,
                 Location = settings.Location,
                 Version = "16",
-                AdministratorLogin = "shipspecadmin",
-                AdministratorLoginPassword = password.Result,
                 AuthConfig = new AzureNative.DBforPostgreSQL.Inputs.AuthConfigArgs
                 {
                     ActiveDirectoryAuth = "Enabled",
-                    PasswordAuth = "Enabled",
+                    PasswordAuth = "Disabled",
                     TenantId = platform.TenantId,
                 },
                 Sku = new AzureNative.DBforPostgreSQL.Inputs.SkuArgs { Name = sizing.SkuName, Tier = sizing.SkuTier },
@@ -119,19 +107,8 @@ public sealed class OrdersApiStack : ModuleStack
                     TenantId = platform.TenantId,
                 }, Child);
             }
-            var secret = new AzureNative.KeyVault.Secret($"{store}-admin-password", new()
-            {
-                SecretName = settings.StoreName(store, "adminSecret"),
-                VaultName = platform.Vault.Name,
-                ResourceGroupName = platform.ResourceGroupName,
-                Properties = new AzureNative.KeyVault.Inputs.SecretPropertiesArgs { Value = password.Result, ContentType = "password" },
-                Tags = tags,
-            }, Child);
             Outputs["ordersPgHost"] = server.FullyQualifiedDomainName;
             Outputs["ordersPgDatabase"] = database.Name;
-            Outputs["ordersPgAdminLogin"] = "shipspecadmin";
-            Outputs["ordersPgAdminPasswordSecretUri"] = secret.Properties.Apply(p => p.SecretUri);
-            Outputs["ordersPgAdminPassword"] = Output.CreateSecret(password.Result);
         }
 
         // store "orders-events" (service-bus): ServiceBus.Namespace, ServiceBus.Topic, ServiceBus.Queue
