@@ -33,7 +33,7 @@ def test_secrets_arrive_only_through_variable_groups(example_tree) -> None:  # t
 def test_the_pipeline_never_sees_application_secrets(example_tree) -> None:  # type: ignore[no-untyped-def]
     """Module secrets reach pods through the CSI driver (GitOps target), not the pipeline:
     their names appear only in the preflight's list of what must exist, never as a value."""
-    for path, data in example_tree.items():
+    for data in example_tree.values():
         for line in data.decode().splitlines():
             for name in ("payments-db-connection", "payments-provider-api-key"):
                 if name in line:
