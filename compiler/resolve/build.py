@@ -15,7 +15,16 @@ from compiler.plan import naming
 from compiler.resolve import azure_names as names
 from compiler.resolve import checks
 from compiler.resolve.identifiers import MODULE_OUTPUTS, STORE_OUTPUTS, stack_output
-from compiler.resolve.model import Approvals, Environment, Estate, Module, Project, Store
+from compiler.resolve.model import (
+    Approvals,
+    Environment,
+    Estate,
+    Module,
+    Network,
+    Project,
+    Store,
+)
+from compiler.resolve.network import network_problems
 from compiler.spec.models import Library, Tool
 from compiler.spec.source import ProjectSource
 from compiler.spec.validate import Spec
@@ -28,6 +37,7 @@ def resolve(spec: Spec) -> tuple[Estate, list[Diagnostic]]:
     """The resolved estate and every derived-name problem found in it."""
     projects = [resolve_project(source) for source in spec.projects]
     problems = [d for project in projects for d in checks.derived_name_problems(project)]
+    problems += [d for project in projects for d in network_problems(project)]
     return Estate(tuple(projects), spec.files), problems
 
 
@@ -125,6 +135,15 @@ def _environment(source: ProjectSource, index: int, env: object, tier: str) -> E
         resource_group=names.resource_group_name(project, env.name),
         log_analytics=names.log_analytics_name(project, env.name),
         digest=names.short_hash(tenant, project, env.name),
+        network=_network(env.network),
+    )
+
+
+def _network(network: object | None) -> Network | None:
+    if network is None:
+        return None
+    return Network(
+        network.resourceGroup, network.vnet, network.subnet, network.privateDnsZones or ""
     )
 
 

@@ -50,6 +50,17 @@ class Approvals:
 
 
 @dataclass(frozen=True)
+class Network:
+    """The subnet an environment's private endpoints go in, and where its DNS zones are."""
+
+    resource_group: str
+    vnet: str
+    subnet: str
+    private_dns_zones: str
+    """Resource group of existing privatelink zones ("" = the stack creates and links them)."""
+
+
+@dataclass(frozen=True)
 class Environment(Located):
     """One environment of the promotion path."""
 
@@ -74,6 +85,8 @@ class Environment(Located):
     log_analytics: str
     digest: str
     """The short hash of tenant/project/environment that globally unique Azure names end in."""
+    network: Network | None = None
+    """Where its stores get private endpoints (None: public access, Entra authentication)."""
 
 
 @dataclass(frozen=True)

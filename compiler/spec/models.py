@@ -32,6 +32,7 @@ from compiler.spec.types import (
     KeyVaultName,
     KeyVaultSecretName,
     MemoryQuantity,
+    NetworkName,
     PackageId,
     ResourceGroupName,
     Slug,
@@ -187,6 +188,19 @@ class Canary(SpecModel):
 DEFAULT_CANARY_STEPS = (25, 50, 75)
 
 
+class Network(SpecModel):
+    """Where the environment's stores get private endpoints (a subnet the cluster reaches)."""
+
+    resourceGroup: ResourceGroupName = Field(description="the virtual network's resource group")
+    vnet: NetworkName = Field(description="the virtual network (the cluster's, or peered with it)")
+    subnet: NetworkName = Field(description="the subnet the private endpoints are placed in")
+    privateDnsZones: ResourceGroupName | None = Field(
+        None,
+        description="resource group of existing privatelink DNS zones (a hub's); default: the "
+        "stack creates the zones in the environment's resource group and links them to `vnet`",
+    )
+
+
 class Environment(SpecModel):
     name: Slug
     cluster: ClusterName | None = Field(
@@ -208,6 +222,11 @@ class Environment(SpecModel):
     )
     canary: Canary | None = None
     approvals: Approvals | None = None
+    network: Network | None = Field(
+        None,
+        description="private endpoints for the stores; required where a store runs at tier "
+        "`production` (no public access there)",
+    )
 
     @property
     def canary_steps(self) -> tuple[int, ...]:

@@ -87,6 +87,11 @@ ResourceGroupName = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9._()-]{0,89}[A-Za-z0-9_()-]$"),
     _described("an Azure resource group: 1-90 letters, digits, . _ - ( ), not ending in ."),
 ]
+NetworkName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$"),
+    _described("a virtual network or subnet name: 1-80 letters, digits, . _ -"),
+]
 AzureRegion = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9]{1,39}$"),

@@ -38,7 +38,7 @@ def test_an_undeclared_parameter_is_a_located_compile_error(
 ) -> None:
     patch_parameters(monkeypatch, "payments-api", lambda p: {**p, "replicas": 3})
     assert diagnostics(example_spec) == [
-        "specs/contoso/payments.yaml:41:7: spec.modules[0]: payments-api/azure-pipelines.yml: "
+        "specs/contoso/payments.yaml:42:7: spec.modules[0]: payments-api/azure-pipelines.yml: "
         "`pipelines/dotnet-service.yml` declares no parameter `replicas`"
     ]
 
@@ -50,7 +50,7 @@ def test_a_missing_required_parameter_is_a_compile_error(
         monkeypatch, "ledger-client", lambda p: {k: v for k, v in p.items() if k != "packageFeed"}
     )
     (message,) = diagnostics(example_spec)
-    assert message.startswith("specs/contoso/payments.yaml:65:7: spec.modules[2]: ")
+    assert message.startswith("specs/contoso/payments.yaml:66:7: spec.modules[2]: ")
     assert "ledger-client/azure-pipelines.yml: `pipelines/dotnet-library.yml` requires " in message
     assert "`packageFeed`" in message
 

@@ -16,6 +16,7 @@ from compiler.resolve.access import cluster_pulls, environment_checklist
 from compiler.resolve.checks import output_entries, stacked_modules
 from compiler.resolve.identifiers import SECRET_OUTPUTS, camel, csharp_identifier
 from compiler.resolve.model import Environment, Module, Project, Store
+from compiler.resolve.network import PRIVATE_LINKS
 
 PULUMI_VERSION = "3.101.2"
 AZURE_NATIVE_VERSION = "3.28.0"
@@ -127,7 +128,29 @@ def infra_plan(project: Project) -> dict[str, Any]:
             for e in project.environments
         ],
         "checklist": _checklist(project),
+        "networks": [_network_row(e) for e in project.environments],
+        "private_links": [
+            {"kind": kind, "group": group, "zone": zone}
+            for kind, (group, zone) in sorted(PRIVATE_LINKS.items())
+            if kind in {store.kind for store in project.stores}
+        ],
         "pulls": [vars(pull) for pull in cluster_pulls(project)],
+    }
+
+
+def _network_row(env: Environment) -> dict[str, str]:
+    network = env.network
+    if network is None:
+        return {"environment": env.name, "access": "public, Microsoft Entra only", "where": ""}
+    zones = (
+        f"zones of {network.private_dns_zones}"
+        if network.private_dns_zones
+        else "zones created in the stack"
+    )
+    return {
+        "environment": env.name,
+        "access": "private endpoints only",
+        "where": f"{network.resource_group}/{network.vnet}/{network.subnet}; {zones}",
     }
 
 
@@ -153,12 +176,25 @@ def _stack_config(project: Project, env: Environment) -> dict[str, Any]:
         "keyVault": env.key_vault,
         "logAnalytics": env.log_analytics,
         "clusterOidcIssuer": "",
+        "network": _network(env),
         "modules": {m.name: _module_names(m, env) for m in stacked_modules(project)},
         "stores": {
             store.name: {"tier": store.tiers[env.name], **store.names[env.name]}
             for store in project.stores
         },
     }
+
+
+def _network(env: Environment) -> dict[str, str]:
+    """Where the stack's private endpoints go (empty: its stores are public, Entra-only)."""
+    network = env.network
+    if network is None:
+        return {}
+    values = {"resourceGroup": network.resource_group, "vnet": network.vnet}
+    values["subnet"] = network.subnet
+    if network.private_dns_zones:
+        values["privateDnsZones"] = network.private_dns_zones
+    return values
 
 
 def _module_names(module: Module, env: Environment) -> dict[str, str]:
@@ -212,6 +248,10 @@ def _store_plan(store: Store) -> dict[str, Any]:
         if lifecycle
         else None,
         "outputs": dict(store.outputs),
+        "private_link": {
+            "group": PRIVATE_LINKS[store.kind][0],
+            "zone": PRIVATE_LINKS[store.kind][1],
+        },
         "resources": list(STORE_RESOURCES[store.kind]),
         "grants": list(STORE_GRANTS[store.kind]),
     }

@@ -80,18 +80,16 @@ SIZINGS: tuple[Sizing, ...] = (
             ("int", "Capacity"),
             ("bool", "ZoneRedundant"),
             ("string", "BackupRedundancy"),
-            ("bool", "PublicNetworkAccess"),
         ),
         {
-            "small": ("Basic", "Basic", None, 5, False, "Local", True),
-            "standard": ("S1", "Standard", None, 20, False, "Zone", True),
-            "production": ("GP_Gen5", "GeneralPurpose", "Gen5", 2, True, "Geo", False),
+            "small": ("Basic", "Basic", None, 5, False, "Local"),
+            "standard": ("S1", "Standard", None, 20, False, "Zone"),
+            "production": ("GP_Gen5", "GeneralPurpose", "Gen5", 2, True, "Geo"),
         },
         {
             "small": "Basic (5 DTU), locally redundant backups",
             "standard": "Standard S1 (20 DTU), zone-redundant backups",
-            "production": "General Purpose Gen5 2 vCores, zone redundant, geo-redundant backups, "
-            "public network access disabled",
+            "production": "General Purpose Gen5 2 vCores, zone redundant, geo-redundant backups",
         },
     ),
     Sizing(

@@ -115,7 +115,7 @@ def test_explain_names_spec_line_key_and_template_for_every_file(tmp_path: Path)
         assert lineage["keyPath"] == entry["keyPath"]
         assert (ROOT / lineage["template"]).is_file()
     dockerfile = explain_file(root / "generated/contoso/payments/payments-api/Dockerfile")
-    assert dockerfile["spec"] == "specs/contoso/payments.yaml:44:7"
+    assert dockerfile["spec"] == "specs/contoso/payments.yaml:45:7"
 
 
 def test_explain_refuses_files_it_does_not_own(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def test_examples_load_with_locations() -> None:
     assert not result.diagnostics
     (document,) = result.documents
     span = document.span(["spec", "modules", 0, "deploy", "replicas", "prod"])
-    assert (span.line, span.column) == (46, 46)
+    assert (span.line, span.column) == (47, 46)
 
 
 def problem_of(tmp_path: Path, text: str, limits: LoadLimits | None = None) -> str:

@@ -37,14 +37,76 @@ public sealed class Platform
 
     public Output<string> SubscriptionId { get; }
 
+    /// <summary>Whether the stores take private endpoints and no public traffic (a declared network).</summary>
+    public bool IsPrivate => Settings.Network is not null;
+
+    /// <summary>
+    /// "Enabled" or "Disabled": a store's public network access. Disabled in a declared network
+    /// (private endpoints only) and for every production-tier store, network or not.
+    /// </summary>
+    public string PublicNetworkAccess(string tier) => IsPrivate || tier == "production" ? "Disabled" : "Enabled";
+
+    private readonly Dictionary<string, Output<string>> _zones = new();
+
+    /// <summary>The subnet the private endpoints go in (same subscription as the stack).</summary>
+    public Output<string> SubnetId => SubscriptionId.Apply(id =>
+        $"{VnetPath(id)}/subnets/{Settings.Network!["subnet"]}");
+
+    private string VnetPath(string subscription) =>
+        $"/subscriptions/{subscription}/resourceGroups/{Settings.Network!["resourceGroup"]}" +
+        $"/providers/Microsoft.Network/virtualNetworks/{Settings.Network!["vnet"]}";
+
+    /// <summary>
+    /// The private DNS zone a private endpoint registers in: the hub's existing zone when the
+    /// network names <c>privateDnsZones</c>, else one this stack creates once per zone name and
+    /// links to the network, so the cluster resolves the store to its private address.
+    /// </summary>
+    public Output<string> PrivateDnsZoneId(string zone)
+    {
+        if (_zones.TryGetValue(zone, out var known))
+        {
+            return known;
+        }
+        Output<string> id;
+        if (Settings.Network!.TryGetValue("privateDnsZones", out var group) && group.Length > 0)
+        {
+            id = SubscriptionId.Apply(s =>
+                $"/subscriptions/{s}/resourceGroups/{group}/providers/Microsoft.Network/privateDnsZones/{zone}");
+        }
+        else
+        {
+            var created = new AzureNative.PrivateDns.PrivateZone($"dns-{zone}", new()
+            {
+                PrivateZoneName = zone,
+                ResourceGroupName = ResourceGroupName,
+                Location = "Global",
+                Tags = Settings.Tags(null),
+            });
+            new AzureNative.PrivateDns.VirtualNetworkLink($"dns-{zone}-link", new()
+            {
+                VirtualNetworkLinkName = Settings.Network!["vnet"],
+                PrivateZoneName = created.Name,
+                ResourceGroupName = ResourceGroupName,
+                Location = "Global",
+                RegistrationEnabled = false,
+                VirtualNetwork = new AzureNative.PrivateDns.Inputs.SubResourceArgs { Id = SubscriptionId.Apply(VnetPath) },
+                Tags = Settings.Tags(null),
+            });
+            id = created.Id;
+        }
+        _zones[zone] = id;
+        return id;
+    }
+
     /// <summary>The full id of a built-in role definition in this subscription.</summary>
     public Output<string> RoleDefinition(string roleId) =>
         SubscriptionId.Apply(id => $"/subscriptions/{id}/providers/Microsoft.Authorization/roleDefinitions/{roleId}");
 
     /// <summary>Vault properties for a sizing tier: RBAC authorization, soft delete, purge protection.</summary>
     public static AzureNative.KeyVault.Inputs.VaultPropertiesArgs VaultProperties(
-        Output<string> tenantId, KeyVaultSizing sizing) => new()
+        Output<string> tenantId, KeyVaultSizing sizing, string publicNetworkAccess) => new()
     {
+        PublicNetworkAccess = publicNetworkAccess,
         TenantId = tenantId,
         Sku = new AzureNative.KeyVault.Inputs.SkuArgs { Family = "A", Name = sizing.SkuName },
         EnableRbacAuthorization = true,
@@ -75,6 +137,45 @@ public abstract class ModuleStack : ComponentResource
     public Principal Principal { get; protected set; } = null!;
 
     protected CustomResourceOptions Child => new() { Parent = this };
+
+    /// <summary>
+    /// A private endpoint for one of the module's stores in the stack's network, registered in
+    /// the private DNS zone the store's host name resolves through.
+    /// </summary>
+    protected void PrivateEndpoint(string store, Platform platform, Input<string> target, string groupId, string zone)
+    {
+        var endpoint = new AzureNative.Network.PrivateEndpoint($"{store}-endpoint", new()
+        {
+            PrivateEndpointName = $"pe-{store}",
+            ResourceGroupName = platform.ResourceGroupName,
+            Location = platform.Settings.Location,
+            Subnet = new AzureNative.Network.Inputs.SubnetArgs { Id = platform.SubnetId },
+            PrivateLinkServiceConnections =
+            {
+                new AzureNative.Network.Inputs.PrivateLinkServiceConnectionArgs
+                {
+                    Name = $"pe-{store}",
+                    PrivateLinkServiceId = target,
+                    GroupIds = { groupId },
+                },
+            },
+            Tags = platform.Settings.Tags(Module),
+        }, Child);
+        new AzureNative.Network.PrivateDnsZoneGroup($"{store}-endpoint-dns", new()
+        {
+            PrivateEndpointName = endpoint.Name,
+            ResourceGroupName = platform.ResourceGroupName,
+            PrivateDnsZoneGroupName = "default",
+            PrivateDnsZoneConfigs =
+            {
+                new AzureNative.Network.Inputs.PrivateDnsZoneConfigArgs
+                {
+                    Name = zone.Replace('.', '-'),
+                    PrivateDnsZoneId = platform.PrivateDnsZoneId(zone),
+                },
+            },
+        }, Child);
+    }
 
     /// <summary>Assign a built-in role on <paramref name="scope"/> to a principal.</summary>
     protected void Grant(string name, Platform platform, Input<string> scope, string roleId, Principal principal)

@@ -11,9 +11,9 @@ public static class Sizing
 {
     public static SqlSizing Sql(string tier) => tier switch
     {
-        "small" => new SqlSizing("Basic", "Basic", null, 5, false, "Local", true),
-        "standard" => new SqlSizing("S1", "Standard", null, 20, false, "Zone", true),
-        "production" => new SqlSizing("GP_Gen5", "GeneralPurpose", "Gen5", 2, true, "Geo", false),
+        "small" => new SqlSizing("Basic", "Basic", null, 5, false, "Local"),
+        "standard" => new SqlSizing("S1", "Standard", null, 20, false, "Zone"),
+        "production" => new SqlSizing("GP_Gen5", "GeneralPurpose", "Gen5", 2, true, "Geo"),
         _ => throw new System.ArgumentException($"unknown sizing tier `{tier}`; use small, standard or production", nameof(tier)),
     };
 
@@ -74,7 +74,7 @@ public static class Sizing
     };
 }
 
-public sealed record SqlSizing(string SkuName, string SkuTier, string? SkuFamily, int Capacity, bool ZoneRedundant, string BackupRedundancy, bool PublicNetworkAccess);
+public sealed record SqlSizing(string SkuName, string SkuTier, string? SkuFamily, int Capacity, bool ZoneRedundant, string BackupRedundancy);
 
 public sealed record PostgresqlSizing(string SkuName, string SkuTier, int StorageSizeGb, int BackupRetentionDays, string GeoRedundantBackup, string HighAvailability);
 

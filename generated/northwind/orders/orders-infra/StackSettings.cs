@@ -29,6 +29,7 @@ public sealed class StackSettings
         Location = azure.Require("location");
         _modules = config.GetObject<Dictionary<string, Dictionary<string, string>>>("modules") ?? new();
         _stores = config.GetObject<Dictionary<string, Dictionary<string, string>>>("stores") ?? new();
+        Network = config.GetObject<Dictionary<string, string>>("network");
     }
 
     public static StackSettings Load() => new(new Config(), new Config("azure-native"));
@@ -62,6 +63,13 @@ public sealed class StackSettings
             "(az aks show --query oidcIssuerProfile.issuerUrl) in the environment's variable group");
 
     public string Location { get; }
+
+    /// <summary>
+    /// Where the stores' private endpoints go (<c>resourceGroup</c>, <c>vnet</c>,
+    /// <c>subnet</c>, optional <c>privateDnsZones</c>); null: the stores are public and
+    /// accept only Microsoft Entra tokens.
+    /// </summary>
+    public Dictionary<string, string>? Network { get; }
 
     /// <summary>The name of one of a module's resources (<c>identity</c>, <c>appInsights</c>).</summary>
     public string ModuleName(string module, string key) => Lookup(_modules, "modules", module, key);

@@ -71,7 +71,7 @@ public sealed class PaymentsApiStack : ModuleStack
                 Location = settings.Location,
                 Version = "12.0",
                 MinimalTlsVersion = "1.2",
-                PublicNetworkAccess = sizing.PublicNetworkAccess ? "Enabled" : "Disabled",
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 // Microsoft Entra authentication only: no SQL logins, no passwords
                 Administrators = new AzureNative.Sql.Inputs.ServerExternalAdministratorArgs
                 {
@@ -101,6 +101,21 @@ public sealed class PaymentsApiStack : ModuleStack
                 RequestedBackupStorageRedundancy = sizing.BackupRedundancy,
                 Tags = tags,
             }, Child);
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, server.Id, "sqlServer", "privatelink.database.windows.net");
+            }
+            else
+            {
+                new AzureNative.Sql.FirewallRule($"{store}-azure-services", new()
+                {
+                    FirewallRuleName = "AllowAllWindowsAzureIps",
+                    ServerName = server.Name,
+                    ResourceGroupName = platform.ResourceGroupName,
+                    StartIpAddress = "0.0.0.0",
+                    EndIpAddress = "0.0.0.0",
+                }, Child);
+            }
             Outputs["paymentsDbHost"] = server.FullyQualifiedDomainName;
             Outputs["paymentsDbDatabase"] = database.Name;
         }
@@ -119,6 +134,7 @@ public sealed class PaymentsApiStack : ModuleStack
                 EnableNonSslPort = false,
                 MinimumTlsVersion = "1.2",
                 DisableAccessKeyAuthentication = true,
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 RedisConfiguration = new AzureNative.Redis.Inputs.RedisCommonPropertiesRedisConfigurationArgs { AadEnabled = "true" },
                 Zones = sizing.Zones.Length > 0 ? sizing.Zones : null,
                 Tags = tags,
@@ -133,6 +149,10 @@ public sealed class PaymentsApiStack : ModuleStack
                     ObjectId = principal.PrincipalId,
                     ObjectIdAlias = principal.DisplayName,
                 }, Child);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, cache.Id, "redisCache", "privatelink.redis.cache.windows.net");
             }
             Outputs["paymentsCacheHost"] = cache.HostName;
             Outputs["paymentsCacheSslPort"] = cache.SslPort;
@@ -155,6 +175,7 @@ public sealed class PaymentsApiStack : ModuleStack
                     Capacity = sizing.Capacity > 0 ? sizing.Capacity : null,
                 },
                 DisableLocalAuth = true,
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 MinimumTlsVersion = "1.2",
                 ZoneRedundant = sizing.ZoneRedundant,
                 Tags = tags,
@@ -183,6 +204,10 @@ public sealed class PaymentsApiStack : ModuleStack
             {
                 Grant($"{store}-data-sender", platform, ns.Id, Roles.ServiceBusDataSender, principal);
                 Grant($"{store}-data-receiver", platform, ns.Id, Roles.ServiceBusDataReceiver, principal);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, ns.Id, "namespace", "privatelink.servicebus.windows.net");
             }
             Outputs["paymentsEventsHost"] = Output.Format($"{ns.Name}.servicebus.windows.net");
             Outputs["paymentsEventsNamespace"] = ns.Name;

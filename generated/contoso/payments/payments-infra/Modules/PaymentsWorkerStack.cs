@@ -72,6 +72,7 @@ public sealed class PaymentsWorkerStack : ModuleStack
                 AccessTier = AzureNative.Storage.AccessTier.Hot,
                 AllowBlobPublicAccess = false,
                 AllowSharedKeyAccess = false,
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 DefaultToOAuthAuthentication = true,
                 EnableHttpsTrafficOnly = true,
                 MinimumTlsVersion = "TLS1_2",
@@ -121,6 +122,10 @@ public sealed class PaymentsWorkerStack : ModuleStack
             foreach (var principal in principals)
             {
                 Grant($"{store}-blob-data-contributor", platform, account.Id, Roles.StorageBlobDataContributor, principal);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, account.Id, "blob", "privatelink.blob.core.windows.net");
             }
             Outputs["receiptsAccountName"] = account.Name;
             Outputs["receiptsBlobEndpoint"] = account.PrimaryEndpoints.Apply(e => e.Blob);

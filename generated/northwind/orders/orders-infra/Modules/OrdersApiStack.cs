@@ -85,6 +85,7 @@ public sealed class OrdersApiStack : ModuleStack
                     GeoRedundantBackup = sizing.GeoRedundantBackup,
                 },
                 HighAvailability = new AzureNative.DBforPostgreSQL.Inputs.HighAvailabilityArgs { Mode = sizing.HighAvailability },
+                Network = new AzureNative.DBforPostgreSQL.Inputs.NetworkArgs { PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)) },
                 Tags = tags,
             }, Child);
             var database = new AzureNative.DBforPostgreSQL.Database($"{store}-database", new()
@@ -105,6 +106,21 @@ public sealed class OrdersApiStack : ModuleStack
                     PrincipalName = principal.DisplayName,
                     PrincipalType = AzureNative.DBforPostgreSQL.PrincipalType.ServicePrincipal,
                     TenantId = platform.TenantId,
+                }, Child);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, server.Id, "postgresqlServer", "privatelink.postgres.database.azure.com");
+            }
+            else
+            {
+                new AzureNative.DBforPostgreSQL.FirewallRule($"{store}-azure-services", new()
+                {
+                    FirewallRuleName = "AllowAllWindowsAzureIps",
+                    ServerName = server.Name,
+                    ResourceGroupName = platform.ResourceGroupName,
+                    StartIpAddress = "0.0.0.0",
+                    EndIpAddress = "0.0.0.0",
                 }, Child);
             }
             Outputs["ordersPgHost"] = server.FullyQualifiedDomainName;
@@ -128,6 +144,7 @@ public sealed class OrdersApiStack : ModuleStack
                     Capacity = sizing.Capacity > 0 ? sizing.Capacity : null,
                 },
                 DisableLocalAuth = true,
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 MinimumTlsVersion = "1.2",
                 ZoneRedundant = sizing.ZoneRedundant,
                 Tags = tags,
@@ -156,6 +173,10 @@ public sealed class OrdersApiStack : ModuleStack
             {
                 Grant($"{store}-data-sender", platform, ns.Id, Roles.ServiceBusDataSender, principal);
                 Grant($"{store}-data-receiver", platform, ns.Id, Roles.ServiceBusDataReceiver, principal);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, ns.Id, "namespace", "privatelink.servicebus.windows.net");
             }
             Outputs["ordersEventsHost"] = Output.Format($"{ns.Name}.servicebus.windows.net");
             Outputs["ordersEventsNamespace"] = ns.Name;

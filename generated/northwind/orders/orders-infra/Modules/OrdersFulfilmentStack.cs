@@ -91,6 +91,7 @@ public sealed class OrdersFulfilmentStack : ModuleStack
                     ContinuousModeProperties = new AzureNative.CosmosDB.Inputs.ContinuousModePropertiesArgs { Tier = sizing.BackupTier },
                 },
                 DisableLocalAuth = true,
+                PublicNetworkAccess = platform.PublicNetworkAccess(settings.StoreTier(store)),
                 DisableKeyBasedMetadataWriteAccess = true,
                 EnableAutomaticFailover = sizing.AutomaticFailover,
                 MinimalTlsVersion = "Tls12",
@@ -122,6 +123,10 @@ public sealed class OrdersFulfilmentStack : ModuleStack
                     PrincipalId = principal.PrincipalId,
                     Scope = account.Id,
                 }, Child);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, account.Id, "Sql", "privatelink.documents.azure.com");
             }
             Outputs["ordersDocsEndpoint"] = account.DocumentEndpoint;
             Outputs["ordersDocsDatabase"] = database.Name;

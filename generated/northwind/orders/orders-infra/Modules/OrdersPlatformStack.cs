@@ -39,12 +39,16 @@ public sealed class OrdersPlatformStack : ModuleStack
                 VaultName = settings.StoreName(store, "vault"),
                 ResourceGroupName = platform.ResourceGroupName,
                 Location = settings.Location,
-                Properties = Platform.VaultProperties(platform.TenantId, Sizing.KeyVault(settings.StoreTier(store))),
+                Properties = Platform.VaultProperties(platform.TenantId, Sizing.KeyVault(settings.StoreTier(store)), platform.PublicNetworkAccess(settings.StoreTier(store))),
                 Tags = tags,
             }, Child);
             foreach (var principal in principals)
             {
                 Grant($"{store}-secrets-user", platform, vault.Id, Roles.KeyVaultSecretsUser, principal);
+            }
+            if (platform.IsPrivate)
+            {
+                PrivateEndpoint(store, platform, vault.Id, "vault", "privatelink.vaultcore.azure.net");
             }
             Outputs["ordersSecretsVaultName"] = vault.Name;
             Outputs["ordersSecretsVaultUri"] = vault.Properties.Apply(p => p.VaultUri);
