@@ -42,7 +42,8 @@ def test_every_store_follows_the_network_and_has_its_private_endpoint(estates) -
                 vault_args = calls(block, "Platform.VaultProperties")
                 assert access == ["platform.PublicNetworkAccess(settings.StoreTier(store))"] or (
                     store.kind == "key-vault"
-                    and vault_args[0][-1] == "platform.PublicNetworkAccess(settings.StoreTier(store))"
+                    and vault_args[0][-1]
+                    == "platform.PublicNetworkAccess(settings.StoreTier(store))"
                 ), store.name
                 group, zone = PRIVATE_LINKS[store.kind]
                 (endpoint,) = calls(block, "PrivateEndpoint")
