@@ -36,7 +36,8 @@ def project_yaml(tenant: str, project: str, rng: random.Random) -> str:
         "    - {name: staging, cluster: aks-prod, region: westeurope,"
         ' approvals: {required: 1, approvers: ["[Platform]\\\\Release Managers"]}}',
         "    - {name: prod, cluster: aks-prod, region: westeurope, strategy: canary,"
-        ' canary: {steps: [10, 50]}, approvals: {required: 1, approvers: ["[Platform]\\\\Release Managers"]}}',
+        ' canary: {steps: [10, 50]}, approvals: {required: 1, approvers: ["[Platform]\\\\Release Managers"]},'
+        " network: {resourceGroup: rg-network, vnet: vnet-aks-prod, subnet: snet-endpoints}}",
         "  modules:",
     ]
     for index, kind in enumerate(TYPES):
