@@ -79,7 +79,7 @@ def set_image(repo: Path, environment: str, module: str, digest: str) -> SetImag
     lines[line_index] = f'{match.group("head")}"{digest}"{match.group("tail")}{ending}'
     updated = "".join(lines)
     _check_only_digest_changed(text, updated, relative, digest)
-    _write_atomically(path, updated.encode("utf-8"))
+    write_atomically(path, updated.encode("utf-8"))
     return SetImageResult(relative, previous, digest, changed=True)
 
 
@@ -112,6 +112,33 @@ def pin_file(repo: Path, environment: str, module: str) -> str:
     raise ImagePinError(
         f"unknown module {module!r} in environment {environment!r}",
         hint=f"modules deployed there: {', '.join(modules) or 'none'}",
+    )
+
+
+def environment_modules(repo: Path, environment: str, file_name: str) -> tuple[str, list[str]]:
+    """The layout of the checkout and the modules whose `file_name` exists in `environment`."""
+    layouts = [layout for layout in LAYOUTS if (repo / _FOLDERS[layout]).is_dir()]
+    if not layouts:
+        raise ImagePinError(
+            f"{repo.as_posix()} is not a shipspec GitOps repository (no environments/ or overlays/ folder)",
+            hint="pass the checkout of <project>-gitops",
+        )
+    for layout in layouts:
+        folder = repo / _FOLDERS[layout] / environment
+        modules = sorted(p.parent.name for p in folder.glob(f"*/{file_name}") if p.is_file())
+        if modules:
+            return layout, modules
+    known = sorted(
+        p.name for layout in layouts for p in (repo / _FOLDERS[layout]).iterdir() if p.is_dir()
+    )
+    if environment not in known:
+        raise ImagePinError(
+            f"unknown environment {environment!r}",
+            hint=f"environments: {', '.join(known) or 'none'}",
+        )
+    raise ImagePinError(
+        f"no module of environment {environment!r} has {file_name}",
+        hint="publish the GitOps repository compiled by this shipspec version first",
     )
 
 
@@ -164,7 +191,7 @@ def _check_only_digest_changed(before: str, after: str, relative: str, digest: s
         raise ImagePinError(f"{relative}: the `digest:` line is not the image pin")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     mode = path.stat().st_mode & 0o777
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

@@ -24,6 +24,14 @@ HELM_IMAGE_FILE = "image.yaml"
 KUSTOMIZE_IMAGE_FILE = "image/kustomization.yaml"
 """Per environment and module (Kustomize layout): a Component whose `images[0].digest` is the pin."""
 
+OUTPUTS_FILE = "outputs.yaml"
+"""Per environment and module, both layouts: the workload identity's client id and tenant id,
+written by `shipspec gitops set-outputs` from the environment's stack outputs."""
+
+REVISION_FILE = "revision.yaml"
+"""Helm layout, per environment and module: the module repository commit whose chart the
+environment runs, written by `shipspec gitops set-image --revision` at each promotion."""
+
 ENVIRONMENT_FOLDERS = ("environments", "overlays", "envs", "clusters")
 """Folders of a GitOps repository whose children are environments."""
 
@@ -56,3 +64,21 @@ def image_file(manifests: str, environment: str, module: str) -> str:
     if manifests == "kustomize":
         return f"{overlay_folder(environment, module)}/{KUSTOMIZE_IMAGE_FILE}"
     return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
+
+
+def outputs_file(manifests: str, environment: str, module: str) -> str:
+    """The one file of the GitOps repository that `set-outputs` edits for a module."""
+    if manifests == "kustomize":
+        return f"{overlay_folder(environment, module)}/{OUTPUTS_FILE}"
+    return f"{environment_folder(environment, module)}/{OUTPUTS_FILE}"
+
+
+def revision_file(engine: str, environment: str, module: str) -> str:
+    """Where the chart revision an environment runs is pinned (Helm layout).
+
+    Flux builds each environment folder with Kustomize, so the pin lives beside the
+    HelmRelease; Argo CD's Applications are built from `argocd/` (the root Application).
+    """
+    if engine == "flux":
+        return f"{environment_folder(environment, module)}/{REVISION_FILE}"
+    return f"argocd/revisions/{environment}/{module}.yaml"

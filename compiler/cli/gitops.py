@@ -8,6 +8,7 @@ import click
 
 from compiler.cli.common import format_option, handle_errors
 from compiler.gitops_image import set_image
+from compiler.gitops_outputs import read_stack_outputs, set_outputs, set_revision
 from compiler.outlock import checkout_lock_file, exclusive
 from compiler.report import reporter_for
 
@@ -18,6 +19,7 @@ def gitops_group() -> click.Group:
         """Edit the desired state in a <project>-gitops checkout."""
 
     gitops.add_command(set_image_command)
+    gitops.add_command(set_outputs_command)
     return gitops
 
 
@@ -32,17 +34,34 @@ def gitops_group() -> click.Group:
 @click.option("--env", "environment", required=True, help="The environment to promote into.")
 @click.option("--module", required=True, help="The module (microservice or worker).")
 @click.option("--digest", required=True, help="The image digest: sha256:<64 hex>.")
+@click.option(
+    "--revision",
+    default=None,
+    help="The module repository commit the image was built from: the chart ENV runs (Helm layout).",
+)
 @format_option
 @handle_errors()
 def set_image_command(
-    repo: Path, environment: str, module: str, digest: str, output_format: str
+    repo: Path,
+    environment: str,
+    module: str,
+    digest: str,
+    revision: str | None,
+    output_format: str,
 ) -> None:
-    """Pin MODULE in ENV to DIGEST: one line of one file; a no-op when already pinned."""
+    """Pin MODULE in ENV to DIGEST (and its chart to REVISION): one line each; a no-op when pinned."""
     with exclusive(checkout_lock_file(repo), "gitops set-image"):
         result = set_image(repo, environment, module, digest)
+        chart = set_revision(repo, environment, module, revision) if revision else ("", False)
     if output_format == "json":
-        reporter_for("json").success("", result.to_dict())
+        record = result.to_dict()
+        if revision:
+            record["revision"] = {"file": chart[0], "revision": revision, "changed": chart[1]}
+        reporter_for("json").success("", record)
         return
+    if chart[0]:
+        state = "now renders" if chart[1] else "already renders"
+        click.echo(f"{chart[0]}: {module} in {environment} {state} the chart of {revision}")
     if result.changed:
         click.echo(
             f"{result.file}: {module} in {environment} now runs {digest} (was {result.previous or 'unpinned'})"
@@ -51,3 +70,37 @@ def set_image_command(
         click.echo(
             f"{result.file}: {module} in {environment} already runs {digest}; nothing changed"
         )
+
+
+@click.command("set-outputs")
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    help="The checkout of the <project>-gitops repository.",
+)
+@click.option("--env", "environment", required=True, help="The environment the stack belongs to.")
+@click.option(
+    "--stack-outputs",
+    "stack_outputs",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The file `pulumi stack output --json` wrote for that environment's stack.",
+)
+@click.option("--tenant-id", required=True, help="The Entra tenant the identities live in.")
+@format_option
+@handle_errors()
+def set_outputs_command(
+    repo: Path, environment: str, stack_outputs: Path, tenant_id: str, output_format: str
+) -> None:
+    """Write every module's identity client id and the tenant id of ENV; a no-op when current."""
+    outputs = read_stack_outputs(stack_outputs)
+    with exclusive(checkout_lock_file(repo), "gitops set-outputs"):
+        result = set_outputs(repo, environment, outputs, tenant_id)
+    if output_format == "json":
+        reporter_for("json").success("", result.to_dict())
+        return
+    for module in result.modules:
+        state = "now runs as" if module.changed else "already runs as"
+        click.echo(f"{module.file}: {module.module} in {environment} {state} {module.client_id}")

@@ -21,7 +21,6 @@ Obj = dict[str, Any]
 def labels(workload: kv.Workload) -> dict[str, str]:
     return {
         **selector(workload),
-        "app.kubernetes.io/version": kv.INITIAL_TAG,
         "app.kubernetes.io/component": workload.component,
         "app.kubernetes.io/part-of": workload.project.name,
         "app.kubernetes.io/managed-by": MANAGED_BY,
@@ -53,6 +52,7 @@ def workload_objects(workload: kv.Workload, environment: Environment | None = No
         objects.append(disruption_budget(workload, values))
     if values["ingress"]["enabled"] and workload.has_service and workload.port:
         objects.append(ingress(workload, values))
+    objects.append(network_policy(workload, values))
     return objects
 
 
@@ -116,10 +116,15 @@ def secret_provider_class(workload: kv.Workload, vault: dict[str, Any]) -> Obj:
 
 
 def _image(values: dict[str, Any]) -> str:
+    """Always by digest: the pinned one, else the `unpromoted` marker no registry serves."""
     image = values["image"]
-    if image["digest"]:
-        return f"{image['repository']}@{image['digest']}"
-    return f"{image['repository']}:{image['tag'] or kv.INITIAL_TAG}"
+    return f"{image['repository']}@{image['digest'] or 'sha256:' + kv.UNPROMOTED}"
+
+
+def _promoted_meta(workload: kv.Workload, values: dict[str, Any], name: str | None = None) -> Obj:
+    """Metadata of an object that runs only once promoted: it carries the digest it runs."""
+    pinned = values["image"]["digest"].removeprefix("sha256:") or kv.UNPROMOTED
+    return _meta(workload, name, annotations={kv.DIGEST_ANNOTATION: pinned})
 
 
 def container(workload: kv.Workload, values: dict[str, Any]) -> Obj:
@@ -142,6 +147,12 @@ def container(workload: kv.Workload, values: dict[str, Any]) -> Obj:
         health = values["container"]["health"]
         spec["livenessProbe"] = _probe(health["liveness"], initialDelaySeconds=10, periodSeconds=10)
         spec["readinessProbe"] = _probe(health["readiness"], periodSeconds=5)
+    else:
+        heartbeat = values["container"]["heartbeat"]
+        spec["livenessProbe"] = _exec_probe(
+            heartbeat_fresh(heartbeat), initialDelaySeconds=30, periodSeconds=30
+        )
+        spec["readinessProbe"] = _exec_probe(f"test -f {heartbeat}", periodSeconds=10)
     spec["resources"] = values["resources"]
     spec["securityContext"] = {
         "allowPrivilegeEscalation": False,
@@ -165,6 +176,20 @@ def _probe(path: str, **timing: int) -> Obj:
         "httpGet": {"path": path, "port": "http"},
         **timing,
         "timeoutSeconds": 3,
+        "failureThreshold": 3,
+    }
+
+
+def heartbeat_fresh(file: str) -> str:
+    """The liveness check of a worker without a port: its heartbeat file is under 2 minutes old."""
+    return f'test -n "$(find {file} -mmin -2 2>/dev/null)"'
+
+
+def _exec_probe(script: str, **timing: int) -> Obj:
+    return {
+        "exec": {"command": ["/bin/sh", "-c", script]},
+        **timing,
+        "timeoutSeconds": 5,
         "failureThreshold": 3,
     }
 
@@ -217,7 +242,7 @@ def deployment(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(workload),
+        "metadata": _promoted_meta(workload, values),
         "spec": _controller_spec(workload, values, strategy),
     }
 
@@ -244,7 +269,7 @@ def rollout_object(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": _meta(workload),
+        "metadata": _promoted_meta(workload, values),
         "spec": _controller_spec(workload, values, rollout_strategy(workload, values)),
     }
 
@@ -286,7 +311,7 @@ def autoscaler(workload: kv.Workload, values: dict[str, Any], rollout: bool) -> 
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": _meta(workload),
+        "metadata": _promoted_meta(workload, values),
         "spec": {
             "scaleTargetRef": scale_target(workload, rollout),
             "minReplicas": autoscaling["minReplicas"],
@@ -300,7 +325,7 @@ def disruption_budget(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": _meta(workload),
+        "metadata": _promoted_meta(workload, values),
         "spec": {
             "minAvailable": values["podDisruptionBudget"]["minAvailable"],
             "selector": {"matchLabels": selector(workload)},
@@ -312,11 +337,15 @@ def ingress(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     settings = values["ingress"]
     backend = {"service": {"name": workload.name, "port": {"name": "http"}}}
     path = {"path": settings["path"], "pathType": "Prefix", "backend": backend}
+    spec: Obj = {}
+    if settings["tlsSecretName"]:
+        spec["tls"] = [{"hosts": [settings["host"]], "secretName": settings["tlsSecretName"]}]
+    spec["rules"] = [{"host": settings["host"], "http": {"paths": [path]}}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": _meta(workload),
-        "spec": {"rules": [{"host": settings["host"], "http": {"paths": [path]}}]},
+        "metadata": _promoted_meta(workload, values),
+        "spec": spec,
     }
 
 
@@ -330,3 +359,47 @@ def file_name(obj: Obj) -> str:
     name = obj["metadata"]["name"]
     suffix = name.removeprefix(obj["metadata"]["labels"]["app.kubernetes.io/instance"])
     return f"{kind}{suffix}.yaml"
+
+
+def network_policy(workload: kv.Workload, values: dict[str, Any]) -> Obj:
+    """Default deny for the module's pods, then what its ingress and dependencies need."""
+    policy = values["networkPolicy"]
+    port = values["container"].get("port")
+    peers: list[Obj] = []
+    if values["ingress"]["enabled"] and port:
+        namespace = {"kubernetes.io/metadata.name": policy["ingressNamespace"]}
+        peers.append({"namespaceSelector": {"matchLabels": namespace}})
+    peers += [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/instance": name}}}
+        for name in policy["dependents"]
+    ]
+    ingress = [{"from": peers, "ports": [{"protocol": "TCP", "port": port}]}] if peers else []
+    dns = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": kv.DNS_SELECTOR},
+    }
+    egress: list[Obj] = [
+        {
+            "to": [dns],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }
+    ]
+    egress += [
+        {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/instance": d["name"]}}}],
+            "ports": [{"protocol": "TCP", "port": d["port"]}],
+        }
+        for d in policy["dependencies"]
+    ]
+    egress.append({"ports": [{"protocol": "TCP", "port": p} for p in policy["egressPorts"]]})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(workload),
+        "spec": {
+            "podSelector": {"matchLabels": selector(workload)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    }

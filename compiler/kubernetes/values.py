@@ -24,8 +24,13 @@ from compiler.version import __version__
 APP_UID = 1654
 """The non-root `app` user of the official .NET images (the repository target's Dockerfile uses it)."""
 
-INITIAL_TAG = "latest"
-"""The chart's appVersion: the tag an environment runs until its first promotion pins a digest."""
+UNPROMOTED = "unpromoted"
+"""What the Kustomize base carries instead of a digest (`<image>@sha256:unpromoted`, which no
+registry serves): until a promotion pins a digest, the overlays drop every object carrying it."""
+
+DIGEST_ANNOTATION = "shipspec/image-digest"
+"""On the objects that run only once promoted (the Deployment or Rollout, its autoscaler,
+disruption budget and ingress): the pinned digest's hex, or `unpromoted`."""
 
 CANARY_PAUSE = "5m"
 """How long a canary step holds before the next weight (overridable per environment in values)."""
@@ -35,6 +40,18 @@ BLUE_GREEN_PROMOTION_SECONDS = 300
 
 ARGOCD_NAMESPACE = "argocd"
 FLUX_NAMESPACE = "flux-system"
+
+HEARTBEAT_FILE = "/tmp/healthy"
+"""A worker without a port touches this file while its loop runs (the scaffolded Worker.cs
+does); its exec probes check it: present for readiness, written in the last two minutes
+for liveness."""
+
+INGRESS_NAMESPACE = "ingress-nginx"
+"""Where the ingress controller runs: its pods may reach a service that has an ingress
+(override `networkPolicy.ingressNamespace` per environment)."""
+
+DNS_SELECTOR = {"k8s-app": "kube-dns"}
+"""CoreDNS in kube-system, which every pod may ask (AKS labels it so)."""
 
 ROLLOUT_STRATEGIES = ("canary", "blueGreen")
 DIGEST_PATTERN = r"^sha256:[a-f0-9]{64}$"
@@ -109,9 +126,15 @@ def workloads(project: Project) -> Iterator[Workload]:
         yield Workload(project, module)
 
 
-def config_data(workload: Workload) -> dict[str, str]:
-    """The non-secret settings as ConfigMap data: every value a string (`true`, `8080`), keys sorted."""
-    return {key: _setting(value) for key, value in sorted(workload.model.deploy.env.items())}
+def config_data(workload: Workload, environment: Environment | None = None) -> dict[str, str]:
+    """The non-secret settings as ConfigMap data: every value a string (`true`, `8080`), keys sorted.
+
+    In an environment: also the connection information of every store the module uses
+    there (`Stores__<Store>__Host`, ...; the spec's `deploy.env` wins on a clash).
+    """
+    settings = workload.module.store_settings(environment.name) if environment else {}
+    settings.update({key: _setting(value) for key, value in workload.model.deploy.env.items()})
+    return dict(sorted(settings.items()))
 
 
 def _setting(value: Any) -> str:
@@ -183,6 +206,8 @@ def chart_values(workload: Workload) -> dict[str, Any]:
     }
     if workload.port is not None:
         container = {"port": workload.port, **container}
+    else:
+        container = {"heartbeat": HEARTBEAT_FILE, **container}
     autoscaling = deploy.autoscaling
     ingress = deploy.ingress
     return {
@@ -190,12 +215,7 @@ def chart_values(workload: Workload) -> dict[str, Any]:
         "fullnameOverride": "",
         "partOf": workload.project.name,
         "component": workload.component,
-        "image": {
-            "repository": workload.image,
-            "tag": "",
-            "digest": "",
-            "pullPolicy": "IfNotPresent",
-        },
+        "image": {"repository": workload.image, "digest": "", "pullPolicy": "IfNotPresent"},
         "replicaCount": workload.replicas(),
         "strategy": strategy_values(None),
         "container": container,
@@ -225,8 +245,33 @@ def chart_values(workload: Workload) -> dict[str, Any]:
             "tlsSecretName": "",
         },
         "env": config_data(workload),
+        "networkPolicy": network_policy_values(workload),
         "secrets": {"vaults": secret_vaults(workload)},
         "workloadIdentity": {"clientId": "", "tenantId": ""},
+    }
+
+
+def network_policy_values(workload: Workload) -> dict[str, Any]:
+    """Who may reach the pods and what they may reach; everything else is denied.
+
+    In: the ingress controller (when the module has an ingress) and the pods of the
+    modules that depend on it, on its port. Out: DNS, the ports of the workloads it
+    depends on, and the Azure ports of Entra ID and its stores (private endpoints keep
+    those ports, so the rule holds with or without them).
+    """
+    project, module = workload.project, workload.module
+    workloads = {m.name: m for m in project.workloads}
+    port = workload.port
+    dependents = sorted(m.name for m in project.workloads if module.name in m.depends_on)
+    return {
+        "ingressNamespace": INGRESS_NAMESPACE,
+        "dependents": dependents if port else [],
+        "dependencies": [
+            {"name": name, "port": workloads[name].spec.container.port}
+            for name in module.depends_on
+            if name in workloads and workloads[name].spec.container.port
+        ],
+        "egressPorts": list(module.egress_ports),
     }
 
 
@@ -246,10 +291,12 @@ def environment_values(workload: Workload, environment: Environment) -> dict[str
     ingress = dict(defaults["ingress"])
     if ingress["enabled"]:
         ingress["host"] = ingress_host(ingress["host"], environment.name, environment.is_last)
+        ingress["tlsSecretName"] = workload.module.tls_secrets.get(environment.name, "")
     values = {
         "replicaCount": workload.replicas(environment.name),
         "strategy": strategy_values(environment),
         "ingress": ingress,
+        "env": config_data(workload, environment),
     }
     vaults = secret_vaults(workload, environment)
     if vaults:

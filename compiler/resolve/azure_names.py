@@ -239,6 +239,47 @@ def store_names(kind: str, store: str, digest: str) -> dict[str, Derivation]:
     raise ValueError(f"unknown store kind {kind!r}")
 
 
+ENDPOINTS: dict[str, dict[str, str]] = {
+    "azure-sql": {"Host": "{server}.database.windows.net", "Database": "{database}"},
+    "postgresql": {"Host": "{server}.postgres.database.azure.com", "Database": "{database}"},
+    "redis": {"Host": "{name}.redis.cache.windows.net", "Port": "6380"},
+    "service-bus": {"FullyQualifiedNamespace": "{namespace}.servicebus.windows.net"},
+    "key-vault": {"VaultUri": "https://{vault}.vault.azure.net/"},
+    "blob": {
+        "BlobEndpoint": "https://{account}.blob.core.windows.net/",
+        "Container": "{container}",
+    },
+    "cosmos": {"Endpoint": "https://{account}.documents.azure.com:443/", "Database": "{database}"},
+}
+"""How a client finds a store of each kind (Azure public cloud), from its Azure names: host
+names, database names, namespaces and endpoints, never a key. Private endpoints keep these
+names (their private DNS zones answer for the same host)."""
+
+
+STORE_PORTS: dict[str, tuple[int, ...]] = {
+    "azure-sql": (1433,),
+    "postgresql": (5432,),
+    "redis": (6380,),
+    "service-bus": (5671, 443),
+    "key-vault": (443,),
+    "blob": (443,),
+    "cosmos": (443,),
+}
+"""The TCP ports a client of each store kind connects to (TLS; AMQP for Service Bus)."""
+
+ENTRA_PORT = 443
+"""Workload identity's token exchange with Entra ID, and Application Insights ingestion."""
+
+
+def store_endpoints(kind: str, names: dict[str, str]) -> dict[str, str]:
+    """The connection information of one store in one environment.
+
+    >>> store_endpoints("azure-sql", {"server": "sql-db-1a2b3c", "database": "db"})
+    {'Host': 'sql-db-1a2b3c.database.windows.net', 'Database': 'db'}
+    """
+    return {key: shape.format(**names) for key, shape in ENDPOINTS[kind].items()}
+
+
 def _derive(rule: str, name: str, budget: int) -> Derivation:
     return Derivation(rule, name, budget)
 

@@ -173,6 +173,10 @@ def _stores(
                 names=derived,
                 tiers=tiers,
                 outputs=outputs,
+                endpoints={
+                    env: names.store_endpoints(store.kind, dict(roles))
+                    for env, roles in derived.items()
+                },
             )
         )
     return tuple(stores)
@@ -229,7 +233,22 @@ def _module(
         image_repository=image_repository,
         image=f"{spec.registry}/{image_repository}" if runs else "",
         outputs={suffix: stack_output(module.name, suffix) for suffix in suffixes},
+        tls_secrets=_tls_secrets(module, environments) if runs else {},
+        egress_ports=tuple(
+            sorted({names.ENTRA_PORT, *(p for s in used for p in names.STORE_PORTS[s.kind])})
+        )
+        if runs
+        else (),
     )
+
+
+def _tls_secrets(module: object, environments: Sequence[Environment]) -> dict[str, str]:
+    """Every production ingress serves TLS from `<module>-tls` (the platform issues it)."""
+    ingress = getattr(module.deploy, "ingress", None)
+    return {
+        env.name: f"{module.name}-tls" if ingress and env.tier == "production" else ""
+        for env in environments
+    }
 
 
 def _type_of(source: ProjectSource, name: str) -> str:

@@ -102,6 +102,13 @@ class Store(Located):
     tiers: Mapping[str, str]
     outputs: Mapping[str, str]
     """output suffix (Host, Database, ...) -> the stack output name"""
+    endpoints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """environment -> {Host, Database, FullyQualifiedNamespace, ...}: how a client finds it"""
+
+    @property
+    def setting_prefix(self) -> str:
+        """The configuration section a module reads the store from: `Stores__<PascalName>__`."""
+        return f"Stores__{naming.pascal(self.name)}__"
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,18 @@ class Module(Located):
     image: str
     outputs: Mapping[str, str]
     """output suffix (IdentityClientId, ...) -> the stack output name"""
+    tls_secrets: Mapping[str, str] = field(default_factory=dict)
+    """environment -> the Secret holding its ingress certificate (production tiers; else empty)"""
+    egress_ports: tuple[int, ...] = ()
+    """TCP ports its pods reach Azure on: Entra ID and the stores it uses"""
+
+    def store_settings(self, environment: str) -> dict[str, str]:
+        """The connection information of every store it uses, as configuration (never a key)."""
+        return {
+            f"{store.setting_prefix}{key}": value
+            for store in self.stores_used
+            for key, value in store.endpoints[environment].items()
+        }
 
     @property
     def is_dotnet(self) -> bool:

@@ -5,6 +5,9 @@
   GitOps repository, through Helm's own engine (helm-python-sdk);
 - every Kustomization (`kustomization.yaml` that is not a Component) builds with
   `kubectl kustomize`;
+- both as after a promotion: an environment without a digest renders no workload, so
+  an empty pin is checked with a placeholder digest (`PLACEHOLDER_DIGEST`) and the
+  workload objects are checked too;
 - every object those produce, and every document of a GitOps repository's `argocd/`
   and `flux/` folders, validates: built-in kinds with kubernetes-validate (strict,
   Kubernetes 1.30), Argo CD / Argo Rollouts / Flux / Secrets Store CSI kinds and
@@ -18,8 +21,10 @@ A missing tool is a finding that says what to install, never a silent skip.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +32,16 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from compiler.layout import HELM_IMAGE_FILE, OUTPUTS_FILE
 from compiler.schemas import load_schema
 
 if TYPE_CHECKING:
     from compiler.verify import Finding
 
 KUBERNETES_VERSION = "1.30.0"
+
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+"""The digest an empty pin is checked with (what a promotion would set)."""
 
 CRD_SCHEMAS = {
     ("argoproj.io/v1alpha1", "Application"): "argocd-application-v1alpha1",
@@ -156,16 +165,17 @@ class _Run:
 
     def _chart_values(self, chart: Path) -> Iterator[tuple[str, Any, str]]:
         """Defaults, then each environment's values from the project's GitOps repository."""
-        yield "default values", None, "default"
+        yield "default values", _promoted({}), "default"
         project = chart.parents[2]
         gitops = project / f"{project.name}-gitops" / "environments"
         for values_file in sorted(gitops.glob(f"*/{chart.name}/values.yaml")):
             environment = values_file.parent.parent.name
             values = _load_yaml(values_file) or {}
-            pin = values_file.parent / "image.yaml"
-            if pin.is_file():
-                values = _merge(values, _load_yaml(pin) or {})
-            yield f"{environment} values", values, f"{project.name}-{environment}"
+            for owned in (HELM_IMAGE_FILE, OUTPUTS_FILE):  # the pipeline-owned value files
+                pin = values_file.parent / owned
+                if pin.is_file():
+                    values = _merge(values, _load_yaml(pin) or {})
+            yield f"{environment} values", _promoted(values), f"{project.name}-{environment}"
 
     # --- Kustomize ------------------------------------------------------------------------------------
 
@@ -184,15 +194,25 @@ class _Run:
             )
             return
         referenced = {ref for folder in folders for ref in _referenced_folders(folder)}
-        for folder in folders:
-            result = subprocess.run(
-                [kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=False
-            )
-            rel = self.rel(folder)
-            if result.returncode != 0:
-                yield _finding(rel, "", f"kubectl kustomize failed: {result.stderr.strip()}")
-            elif folder.resolve() not in referenced:
-                yield from self.validate_text(Source(rel, "kubectl kustomize"), result.stdout)
+        with tempfile.TemporaryDirectory() as scratch:
+            promoted = _promoted_copy(self.folder, Path(scratch))
+            for folder in folders:
+                yield from self._build(kubectl, folder, promoted, folder.resolve() in referenced)
+
+    def _build(
+        self, kubectl: str, folder: Path, promoted: Path, included: bool
+    ) -> Iterator[Finding]:
+        """Build `folder` as promoted (from the copy); findings name `folder`."""
+        copy = promoted / folder.relative_to(self.folder)
+        result = subprocess.run(
+            [kubectl, "kustomize", str(copy)], capture_output=True, text=True, check=False
+        )
+        rel = self.rel(folder)
+        if result.returncode != 0:
+            error = result.stderr.strip().replace(str(promoted), str(self.folder))
+            yield _finding(rel, "", f"kubectl kustomize failed: {error}")
+        elif not included:
+            yield from self.validate_text(Source(rel, "kubectl kustomize"), result.stdout)
 
     # --- GitOps documents ---------------------------------------------------------------------------
 
@@ -333,6 +353,26 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _promoted(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as after a promotion: an empty digest becomes the placeholder."""
+    image = dict(values.get("image") or {})
+    image["digest"] = image.get("digest") or PLACEHOLDER_DIGEST
+    return {**values, "image": image}
+
+
+_EMPTY_DIGEST = re.compile(r'^(\s*(?:- )?digest:\s*)""', re.MULTILINE)
+
+
+def _promoted_copy(folder: Path, scratch: Path) -> Path:
+    """A copy of `folder` whose empty Kustomize image pins hold the placeholder digest."""
+    copy = scratch / "tree"
+    shutil.copytree(folder, copy, symlinks=True)
+    for pin in copy.glob("**/image/kustomization.yaml"):
+        text = pin.read_text(encoding="utf-8")
+        pin.write_text(_EMPTY_DIGEST.sub(rf'\1"{PLACEHOLDER_DIGEST}"', text), encoding="utf-8")
+    return copy
 
 
 def _is_component(path: Path) -> bool:

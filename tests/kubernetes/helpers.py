@@ -61,12 +61,47 @@ def render_chart(chart: Path, values: dict | None = None, namespace: str = "defa
     ]
 
 
-def environment_values(gitops: Path, environment: str, module: str) -> dict:
-    """An environment's values for a chart: values.yaml with the image pin over it."""
+PROMOTED = "sha256:" + "5e" * 32
+"""The digest the suites pin when they render an environment as after its first promotion."""
+
+
+def environment_values(gitops: Path, environment: str, module: str, promoted: bool = True) -> dict:
+    """An environment's values for a chart: values.yaml, then the pipeline-owned files over it.
+
+    `promoted`: as after the first promotion (an empty pin becomes PROMOTED); without it an
+    unpromoted environment renders no workload.
+    """
     folder = gitops / "environments" / environment / module
     values = yaml.safe_load((folder / "values.yaml").read_text())
     values["image"] = yaml.safe_load((folder / "image.yaml").read_text())["image"]
+    values.update(yaml.safe_load((folder / "outputs.yaml").read_text()))
+    if promoted and not values["image"]["digest"]:
+        values["image"]["digest"] = PROMOTED
     return values
+
+
+def promote_all(gitops: Path, digest: str = PROMOTED) -> Path:
+    """Pin `digest` for every module in every environment of a GitOps checkout (set-image)."""
+    from compiler.gitops_image import set_image
+
+    pins = [
+        *gitops.glob("environments/*/*/image.yaml"),
+        *gitops.glob("overlays/*/*/image/kustomization.yaml"),
+    ]
+    for pin in pins:
+        module = pin.parent if pin.name == "image.yaml" else pin.parent.parent
+        set_image(gitops, module.parent.name, module.name, digest)
+    return gitops
+
+
+def promoted_copy(gitops: Path, tmp_path: Path, digest: str = PROMOTED) -> Path:
+    """A copy of a GitOps repository (beside copies of its project's module repositories)
+    with every module promoted everywhere."""
+    import tempfile
+
+    project = Path(tempfile.mkdtemp(dir=tmp_path)) / gitops.parent.parent.name / gitops.parent.name
+    shutil.copytree(gitops.parent, project, dirs_exist_ok=True)
+    return promote_all(project / gitops.name, digest)
 
 
 def kustomize_build(folder: Path) -> list[dict]:

@@ -10,10 +10,12 @@ import yaml
 from compiler.kubernetes.values import config_checksum
 from compiler.verify.kubernetes import policy, validate_object
 from tests.kubernetes.helpers import (
+    PROMOTED,
     compile_platform,
     copy_specs,
     environment_values,
     kustomize_build,
+    promoted_copy,
     render_chart,
 )
 
@@ -58,18 +60,20 @@ def test_prod_canary_rollout_targets_the_autoscaler(examples: Path) -> None:
     assert hpa["spec"]["scaleTargetRef"]["kind"] == "Rollout"
 
 
-def test_kustomize_prod_overlay_swaps_the_deployment_for_the_canary_rollout(variant) -> None:  # type: ignore[no-untyped-def]
-    objects = kustomize_build(
-        variant("argocd", "kustomize") / PAYMENTS / "payments-gitops/overlays/prod"
-    )
+def test_kustomize_prod_overlay_swaps_the_deployment_for_the_canary_rollout(
+    variant, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    gitops = promoted_copy(variant("argocd", "kustomize") / PAYMENTS / "payments-gitops", tmp_path)
+    objects = kustomize_build(gitops / "overlays/prod")
     rollouts = _by_kind(objects, "Rollout")
     assert len(rollouts) == 2 and not _by_kind(objects, "Deployment")
     assert all(_canary_weights(rollout) == [10, 50] for rollout in rollouts)
     assert {obj["metadata"]["namespace"] for obj in objects} == {"payments-prod"}
 
 
-def test_blue_green_staging_has_active_and_preview_services(examples: Path) -> None:
-    objects = kustomize_build(examples / "northwind/orders/orders-gitops/overlays/staging")
+def test_blue_green_staging_has_active_and_preview_services(examples: Path, tmp_path: Path) -> None:
+    gitops = promoted_copy(examples / "northwind/orders/orders-gitops", tmp_path)
+    objects = kustomize_build(gitops / "overlays/staging")
     services = {obj["metadata"]["name"] for obj in _by_kind(objects, "Service")}
     assert {
         "orders-api",
@@ -103,12 +107,24 @@ def _kustomize_trees(variant, examples: Path) -> list[Path]:  # type: ignore[no-
     ]
 
 
+def _as_unpromoted(objects: list[dict]) -> list[dict]:
+    """Objects rendered with PROMOTED as the base carries them: the `unpromoted` marker."""
+    text = yaml.safe_dump_all(objects).replace(PROMOTED, "sha256:unpromoted")
+    return list(yaml.safe_load_all(text.replace(PROMOTED.removeprefix("sha256:"), "unpromoted")))
+
+
 def test_kustomize_base_equals_the_charts_default_render(variant, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without a digest the chart renders only configuration; with one, what the base holds
+    with the `unpromoted` marker where the digest goes."""
     for gitops in _kustomize_trees(variant, examples):
         project = gitops.parent
-        for base in sorted((gitops / "base").iterdir()):
+        for base in sorted(p for p in (gitops / "base").iterdir()):
             (chart,) = project.glob(f"*/charts/{base.name}")
-            assert _keyed(kustomize_build(base)) == _keyed(render_chart(chart))
+            built = _keyed(kustomize_build(base))
+            configuration = _keyed(render_chart(chart))
+            assert {k: v for k, v in built.items() if k in configuration} == configuration
+            promoted = render_chart(chart, {"image": {"digest": PROMOTED}})
+            assert built == _keyed(_as_unpromoted(promoted))
 
 
 def test_every_overlay_equals_the_chart_rendered_with_that_environments_values(
@@ -123,6 +139,7 @@ def test_every_overlay_equals_the_chart_rendered_with_that_environments_values(
     helm_layouts["orders-gitops"] = compile_platform(root) / "northwind/orders/orders-gitops"
     for gitops in _kustomize_trees(variant, examples):
         values_tree = helm_layouts[gitops.name]
+        gitops = promoted_copy(gitops, tmp_path)
         for overlay in sorted(p for p in (gitops / "overlays").glob("*/*") if p.is_dir()):
             environment, module = overlay.parent.name, overlay.name
             (chart,) = gitops.parent.glob(f"*/charts/{module}")
@@ -130,11 +147,11 @@ def test_every_overlay_equals_the_chart_rendered_with_that_environments_values(
             assert _keyed(kustomize_build(overlay)) == _keyed(expected), overlay
 
 
-def _all_rendered_objects(examples: Path, variant) -> list[dict]:  # type: ignore[no-untyped-def]
+def _all_rendered_objects(examples: Path, variant, tmp_path: Path) -> list[dict]:  # type: ignore[no-untyped-def]
     objects = []
     trees = [examples, *(variant(e, m) for e in ("argocd", "flux") for m in ("helm", "kustomize"))]
     for tree in trees:
-        for gitops in tree.glob("*/*/*-gitops"):
+        for gitops in [promoted_copy(g, tmp_path) for g in tree.glob("*/*/*-gitops")]:
             for values in gitops.glob("environments/*/*/values.yaml"):
                 environment, module = values.parent.parent.name, values.parent.name
                 (chart,) = gitops.parent.glob(f"*/charts/{module}")
@@ -148,8 +165,10 @@ def _all_rendered_objects(examples: Path, variant) -> list[dict]:  # type: ignor
     return objects
 
 
-def test_no_object_runs_as_root_lacks_requests_or_carries_a_secret(examples: Path, variant) -> None:  # type: ignore[no-untyped-def]
-    objects = _all_rendered_objects(examples, variant)
+def test_no_object_runs_as_root_lacks_requests_or_carries_a_secret(
+    examples: Path, variant, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    objects = _all_rendered_objects(examples, variant, tmp_path)
     workloads = [obj for obj in objects if obj["kind"] in {"Deployment", "Rollout"}]
     assert len(workloads) > 20
     assert {obj["kind"] for obj in objects} >= {"SecretProviderClass", "HelmRelease", "Application"}
@@ -202,7 +221,7 @@ def test_spec_values_stay_data_for_helm(tmp_path: Path) -> None:
         )
     )
     generated = compile_platform(root)
-    objects = render_chart(generated / PAYMENTS_CHART)
+    objects = render_chart(generated / PAYMENTS_CHART, {"image": {"digest": PROMOTED}})
     (config,) = _by_kind(objects, "ConfigMap")
     assert config["data"]["Payments__Currency"] == HOSTILE
     (deployment,) = _by_kind(objects, "Deployment")

@@ -84,7 +84,7 @@ def test_the_pinned_digest_reaches_the_rendered_objects(variant, tmp_path: Path)
         if obj["kind"] == "Deployment"
     }
     assert images["payments-worker"] == f"contosoacr.azurecr.io/payments/payments-worker@{DIGEST}"
-    assert images["payments-api"].endswith(":latest")
+    assert "payments-api" not in images  # never promoted to dev: it runs nothing there
 
 
 def test_line_endings_and_comments_are_kept(variant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -152,11 +152,15 @@ def test_a_hand_edited_pin_file_is_refused(examples: Path, tmp_path: Path) -> No
     assert code == 1 and "exactly one `digest:` line" in output
 
 
-def test_pins_are_scaffold_and_everything_else_is_managed(examples: Path, variant) -> None:  # type: ignore[no-untyped-def]
+def test_pipeline_owned_files_are_scaffold_and_everything_else_is_managed(
+    examples: Path, variant
+) -> None:  # type: ignore[no-untyped-def]
     for tree in (examples, variant("argocd", "kustomize")):
         for manifest in tree.glob("*/*/.shipspec/manifest.json"):
             files = json.loads(manifest.read_text())["files"]
             for path, entry in files.items():
-                is_pin = path.endswith("/image.yaml") or path.endswith("/image/kustomization.yaml")
+                is_pin = "/argocd/revisions/" in path or path.endswith(
+                    ("/image.yaml", "/image/kustomization.yaml", "/outputs.yaml", "/revision.yaml")
+                )
                 if "-gitops/" in path or "/charts/" in path:
                     assert entry["ownership"] == ("scaffold" if is_pin else "managed"), path

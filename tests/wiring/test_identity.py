@@ -8,11 +8,18 @@ module's program creates the credential from that subject.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from compiler.pipeline import resolve_specs
 from tests.conftest import ROOT, SPECS
-from tests.kubernetes.helpers import environment_values, kustomize_build, render_chart
+from tests.kubernetes.helpers import (
+    environment_values,
+    kustomize_build,
+    promoted_copy,
+    render_chart,
+)
 
 
 def _pods_service_account(folder, project, module, env) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -23,7 +30,7 @@ def _pods_service_account(folder, project, module, env) -> tuple[str, str]:  # t
         values = environment_values(gitops, env.name, module.name)
         objects = render_chart(chart, values, namespace=env.namespace)
         namespace = env.namespace  # the Argo CD / Flux destination, checked below
-    else:
+    else:  # as after a promotion: before it the overlay holds no workload
         objects = kustomize_build(gitops / "overlays" / env.name / module.name)
         namespace = next(o["metadata"]["namespace"] for o in objects if o["kind"] != "Namespace")
     (workload,) = [o for o in objects if o["kind"] in ("Deployment", "Rollout")]
@@ -44,13 +51,14 @@ def _destination(folder, project, env) -> str:  # type: ignore[no-untyped-def]
     return next(d["spec"]["targetNamespace"] for d in docs if d and d["kind"] == "Kustomization")
 
 
-def test_every_running_service_account_has_its_federated_subject() -> None:
+def test_every_running_service_account_has_its_federated_subject(tmp_path: Path) -> None:
     estate = resolve_specs([SPECS], base=ROOT)
     checked = 0
     for project in estate.projects:
         if not project.workloads:
             continue
-        folder = ROOT / "generated" / project.tenant / project.name
+        compiled = ROOT / "generated" / project.tenant / project.name
+        folder = promoted_copy(compiled / project.gitops_repository, tmp_path).parent
         program = folder / project.infra_repository
         for env in project.environments:
             config = yaml.safe_load((program / f"Pulumi.{env.name}.yaml").read_text())["config"]

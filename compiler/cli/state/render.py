@@ -63,7 +63,8 @@ def _environment_row(env: dict[str, Any]) -> list[object]:
     if env["inProgress"]:
         notes.append(f"{env['inProgress']['version']} promotion in progress")
     notes.extend(f"{w['version']} waits for {w['waitingFor']}" for w in env["waiting"])
-    return [env["environment"], env["live"], "; ".join(notes) or None]
+    live = env["live"] or "runs nothing"  # never promoted there: the manifests hold no workload
+    return [env["environment"], live, "; ".join(notes) or None]
 
 
 def events_table(events: list[dict[str, Any]]) -> str:

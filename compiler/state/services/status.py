@@ -80,6 +80,7 @@ def _environment(
     return {
         "environment": environment.name,
         "live": live.version if live else None,
+        "runsNothing": not (live and live.version),
         "since": live.to_record()["updatedAt"] if live and live.version else None,
         "inProgress": None if running is None else {"version": running.version, "id": running.id},
         "waiting": waiting,

@@ -42,6 +42,7 @@ TEMPLATE_FILES = (
     "steps/nuget-pack-push.yml",
     "steps/preflight.yml",
     "steps/promote-image.yml",
+    "steps/publish-outputs.yml",
     "steps/pulumi-setup.yml",
     "steps/pulumi.yml",
 )

@@ -250,10 +250,12 @@ def infra_pipeline(project: Project, repository: str, module: str, key_path: str
         "pulumiVersion": "latest",
         "vmImage": VM_IMAGE,
         "previewEnvironments": previews,
+        **_outputs_parameters(project),
         "environments": environments,
     }
     stages = [Stage(e["previewStage"], (), e["name"], "preview") for e in previews]
     stages += [Stage(e["stage"], tuple(e["dependsOn"]), e["name"], "apply") for e in environments]
+    gitops = _repository(project, Values.gitops_alias, project.gitops_repository)
     return PipelineSpec(
         repository,
         f"{repository}-ci",
@@ -263,7 +265,19 @@ def infra_pipeline(project: Project, repository: str, module: str, key_path: str
         INFRA_TEMPLATE,
         parameters,
         tuple(stages),
+        (gitops,) if project.workloads else (),
     )
+
+
+def _outputs_parameters(project: Project) -> dict[str, Any]:
+    """Projects with workloads: the up stages write identity ids into the GitOps repository."""
+    if not project.workloads:
+        return {}
+    return {
+        "gitopsBranch": project.default_branch,
+        "shipspecPackage": project.tool_requirements,
+        "shipspecFeed": project.tool_feed,
+    }
 
 
 def infra_environments(project: Project) -> list[dict[str, Any]]:

@@ -11,9 +11,10 @@ Layout (see the repository's README, rendered from `templates/gitops/README.md.j
 - `gitops.engine: argocd` - `argocd/appproject.yaml` and `argocd/applications/*.yaml`;
   `flux` - `flux/source.yaml`, `flux/<env>.yaml` and, with Helm, HelmReleases per module.
 
-Digest ownership: compile owns every file except the image pins, which are scaffold
-(created once, then owned by the deploy pipeline's `shipspec gitops set-image`), so a
-recompile never resets a promoted digest.
+Ownership: compile owns every file except two per environment and module, which are
+scaffold (created once, then owned by a pipeline): the image pin (the deploy stage's
+`shipspec gitops set-image`) and `outputs.yaml`, the identity ids (the infra pipeline's
+`up` stage, `shipspec gitops set-outputs`), so a recompile never resets either.
 """
 
 from __future__ import annotations
@@ -104,14 +105,7 @@ class Layout:
 
     def engine_files(self) -> Iterator[OutputFile]:
         if self.project.engine == "argocd":
-            yield self.document(
-                "argocd/appproject.yaml",
-                [objects.app_project(self.project, self.workloads)],
-                KEY_GITOPS,
-            )
-            for env in self.project.environments:
-                for name, app in objects.argocd_applications(self.project, self.workloads, env):
-                    yield self.document(f"argocd/applications/{name}.yaml", [app], env.key_path)
+            yield from self.argocd_files()
             return
         yield self.document(
             "flux/source.yaml", [objects.flux_gitops_source(self.project)], KEY_GITOPS
@@ -122,6 +116,46 @@ class Layout:
                 objects.flux_kustomization(self.project, env),
             ]
             yield self.document(f"flux/{env.name}.yaml", docs, env.key_path)
+
+    def argocd_files(self) -> Iterator[OutputFile]:
+        """The AppProject and Applications, built by the root Application from `argocd/`."""
+        yield self.document(
+            "argocd/appproject.yaml",
+            [objects.app_project(self.project, self.workloads)],
+            KEY_GITOPS,
+        )
+        apps = []
+        for env in self.project.environments:
+            for name, app in objects.argocd_applications(self.project, self.workloads, env):
+                apps.append(f"applications/{name}.yaml")
+                yield self.document(f"argocd/{apps[-1]}", [app], env.key_path)
+        pins = objects.argocd_revision_pins(self.project, self.workloads)
+        config = objects.kustomization(
+            resources=["appproject.yaml", *apps, *(p.path.removeprefix("argocd/") for p in pins)]
+        )
+        if pins:
+            config["replacements"] = [objects.revision_replacement(pin) for pin in pins]
+        yield self.document("argocd/kustomization.yaml", [config], KEY_GITOPS, KUSTOMIZE)
+        yield self.document(
+            "argocd/root.yaml", [objects.root_application(self.project)], KEY_GITOPS
+        )
+
+    def revision(self, workload: kv.Workload, env: Environment) -> OutputFile:
+        """The pipeline-owned chart revision of one module in one environment (scaffold)."""
+        pin = objects.revision_pin(self.project, workload, env)
+        context = {
+            "module": workload.name,
+            "environment": env.name,
+            "repository": workload.module.repository,
+            "name": pin.name,
+        }
+        return self._file(
+            pin.path,
+            f"{FAMILY}/revision.yaml.j2",
+            context,
+            f"{workload.module.key_path}.name",
+            Ownership.SCAFFOLD,
+        )
 
     # --- helm layout -----------------------------------------------------------------------------
 
@@ -142,6 +176,8 @@ class Layout:
                     f"{key}.name",
                     Ownership.SCAFFOLD,
                 )
+                yield self.outputs(workload, env, f"{FAMILY}/outputs.yaml.j2")
+                yield self.revision(workload, env)
                 if self.project.engine == "flux":
                     docs = [
                         objects.flux_chart_source(self.project, workload),
@@ -182,6 +218,12 @@ class Layout:
             yield self.document(f"base/{workload.name}/{name}", [obj], key, KUSTOMIZE)
         config = objects.kustomization(resources=names)
         yield self.document(f"base/{workload.name}/kustomization.yaml", [config], key, KUSTOMIZE)
+        yield self.document(
+            f"base/{workload.name}/{objects.PROMOTION_COMPONENT}/kustomization.yaml",
+            [objects.promotion_component(workload)],
+            key,
+            KUSTOMIZE,
+        )
 
     def _overlay(self, workload: kv.Workload, env: Environment) -> Iterator[OutputFile]:
         folder = layout.overlay_folder(env.name, workload.name)
@@ -196,4 +238,17 @@ class Layout:
             {"image": workload.image, "module": workload.name, "environment": env.name},
             f"{key}.name",
             Ownership.SCAFFOLD,
+        )
+        yield self.outputs(workload, env, f"{KUSTOMIZE}/outputs.yaml.j2")
+
+    def outputs(self, workload: kv.Workload, env: Environment, template: str) -> OutputFile:
+        """The pipeline-owned identity ids of one module in one environment (scaffold)."""
+        context = {
+            "module": workload.name,
+            "environment": env.name,
+            "name": objects.outputs_config_map(workload),
+        }
+        path = layout.outputs_file(self.project.manifests, env.name, workload.name)
+        return self._file(
+            path, template, context, f"{workload.module.key_path}.name", Ownership.SCAFFOLD
         )

@@ -28,6 +28,7 @@ NAMESPACED_KINDS = (
     ("argoproj.io", "Rollout"),
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
     ("policy", "PodDisruptionBudget"),
     ("secrets-store.csi.x-k8s.io", "SecretProviderClass"),
 )
@@ -156,12 +157,84 @@ def argocd_applications(
                 "valueFiles": [
                     f"$values/{folder}/values.yaml",
                     f"$values/{folder}/{layout.HELM_IMAGE_FILE}",
+                    f"$values/{folder}/{layout.OUTPUTS_FILE}",
                 ],
             },
         }
         values = {"repoURL": kv.gitops_url(project), "targetRevision": branch, "ref": "values"}
         apps.append((name, _application(project, environment, name, {"sources": [chart, values]})))
     return apps
+
+
+@dataclass(frozen=True)
+class RevisionPin:
+    """Where one module's chart revision is pinned in one environment, and what it moves."""
+
+    path: str
+    name: str
+    """The local-config ConfigMap's name."""
+    kind: str
+    target: str
+    field_path: str
+
+
+def revision_pin(project: Project, workload: kv.Workload, environment: Environment) -> RevisionPin:
+    path = layout.revision_file(project.engine, environment.name, workload.name)
+    if project.engine == "flux":
+        return RevisionPin(
+            path, f"{workload.name}-revision", "GitRepository", workload.name, "spec.ref.commit"
+        )
+    app = kv.application_name(project, environment.name, workload.name)
+    name = f"{environment.name}-{workload.name}-revision"
+    return RevisionPin(path, name, "Application", app, "spec.sources.0.targetRevision")
+
+
+def argocd_revision_pins(project: Project, workloads: list[kv.Workload]) -> list[RevisionPin]:
+    """Helm layout: the chart each Application reads is pinned per environment."""
+    if project.manifests != "helm":
+        return []
+    return [revision_pin(project, w, env) for env in project.environments for w in workloads]
+
+
+def revision_replacement(pin: RevisionPin) -> Obj:
+    """Copy the pinned commit into the Application's chart source or the chart GitRepository."""
+    return {
+        "source": {"kind": "ConfigMap", "name": pin.name, "fieldPath": "data.revision"},
+        "targets": [
+            {
+                "select": {"kind": pin.kind, "name": pin.target},
+                "fieldPaths": [pin.field_path],
+                "options": {"create": True},
+            }
+        ],
+    }
+
+
+def root_application(project: Project) -> Obj:
+    """The one Application a platform team applies by hand: it syncs `argocd/` (the AppProject
+    and the Applications, with their pinned chart revisions) from this repository."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": f"{kv.app_project(project)}-gitops",
+            "namespace": kv.ARGOCD_NAMESPACE,
+            "labels": _labels(project),
+        },
+        "spec": {
+            "project": "default",
+            "source": {
+                "repoURL": kv.gitops_url(project),
+                "targetRevision": _branch(project),
+                "path": "argocd",
+            },
+            "destination": {
+                "server": "https://kubernetes.default.svc",
+                "namespace": kv.ARGOCD_NAMESPACE,
+            },
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+    }
 
 
 # --- Flux ------------------------------------------------------------------------------------------
@@ -227,7 +300,11 @@ def flux_kustomization(project: Project, environment: Environment) -> Obj:
 def flux_chart_source(project: Project, workload: kv.Workload) -> Obj:
     """The module repository, where the chart lives (namespaced into the environment by Flux)."""
     url = project.git_url(workload.module.repository)
-    return _git_repository(workload.name, None, url, _branch(project), _labels(project))
+    source = _git_repository(workload.name, None, url, _branch(project), _labels(project))
+    source["spec"]["ref"]["commit"] = (
+        ""  # the environment's revision.yaml sets it (empty: the branch)
+    )
+    return source
 
 
 def values_config_map(workload: kv.Workload) -> str:
@@ -255,6 +332,7 @@ def helm_release(workload: kv.Workload) -> Obj:
             "valuesFrom": [
                 {"kind": "ConfigMap", "name": config, "valuesKey": "values.yaml"},
                 {"kind": "ConfigMap", "name": config, "valuesKey": layout.HELM_IMAGE_FILE},
+                {"kind": "ConfigMap", "name": config, "valuesKey": layout.OUTPUTS_FILE},
             ],
         },
     }
@@ -266,15 +344,19 @@ def flux_environment_kustomization(
     """`environments/<env>/kustomization.yaml`: HelmReleases plus their values as ConfigMaps."""
     resources = []
     generators = []
+    replacements = []
     for workload in workloads:
         folder = workload.name
-        resources += [f"{folder}/helmrelease.yaml"]
+        pin = revision_pin(project, workload, environment)
+        resources += [f"{folder}/helmrelease.yaml", f"{folder}/{layout.REVISION_FILE}"]
+        replacements.append(revision_replacement(pin))
         generators.append(
             {
                 "name": values_config_map(workload),
                 "files": [
                     f"values.yaml={folder}/values.yaml",
                     f"{layout.HELM_IMAGE_FILE}={folder}/{layout.HELM_IMAGE_FILE}",
+                    f"{layout.OUTPUTS_FILE}={folder}/{layout.OUTPUTS_FILE}",
                 ],
             }
         )
@@ -286,6 +368,7 @@ def flux_environment_kustomization(
             "disableNameSuffixHash": True,
             "labels": {"reconcile.fluxcd.io/watch": "Enabled"},
         },
+        "replacements": replacements,
     }
 
 
@@ -312,7 +395,7 @@ def overlay(workload: kv.Workload, environment: Environment) -> Overlay:
     rollout = environment.strategy in kv.ROLLOUT_STRATEGIES
     resources = [f"../../../base/{workload.name}"]
     result = Overlay(kustomization={})
-    patches = [_configmap_patch(workload)]
+    patches = [_configmap_patch(workload, environment)]
     if rollout:
         result.files["rollout.yaml"] = [k.rollout_object(workload, values)]
         patches.append(_delete(workload, "apps/v1", "Deployment"))
@@ -334,16 +417,103 @@ def overlay(workload: kv.Workload, environment: Environment) -> Overlay:
         result.files[f"patch-secretproviderclass-{vault['name'].lower()}.yaml"] = [
             _vault_patch(name, vault)
         ]
+    own = [name for name in result.files if not name.startswith("patch-")]
+    result.files[UNPROMOTED_PATCH] = [_delete_unpromoted()]
     config = kustomization(
         namespace=environment.namespace,
-        resources=resources + [name for name in result.files if not name.startswith("patch-")],
-        components=["image"],
+        resources=[*resources, *own, layout.OUTPUTS_FILE],
+        components=["image", f"../../../base/{workload.name}/{PROMOTION_COMPONENT}"],
     )
-    if not rollout and not values["autoscaling"]["enabled"]:
-        config["replicas"] = [{"name": workload.name, "count": values["replicaCount"]}]
-    config["patches"] = [{"path": name} for name in result.files if name.startswith("patch-")]
+    config["patches"] = [
+        {"path": name, **({"target": _unpromoted_selector()} if name == UNPROMOTED_PATCH else {})}
+        for name in result.files
+        if name.startswith("patch-")
+    ]
+    config["replacements"] = identity_replacements(workload, values)
     result.kustomization = config
     return result
+
+
+PROMOTION_COMPONENT = "promotion"
+UNPROMOTED_PATCH = "patch-unpromoted.yaml"
+
+
+def promotion_component(workload: kv.Workload) -> Obj:
+    """`base/<module>/promotion/`: stamp the pinned digest on every object that waits for one.
+
+    Nothing unpromoted runs, in Kustomize as in Helm: the base's Deployment runs
+    `<image>@sha256:unpromoted`; the environment's image Component (applied first) pins the
+    real digest; this Component copies the image's digest (what follows `sha256:`) into
+    the `shipspec/image-digest` annotation of every object that waits for a digest; the
+    overlay's last patch deletes whatever still says `unpromoted`.  Each step keys on the
+    one line `shipspec gitops set-image` edits, so a promotion stays a one-line change.
+    """
+    image = f"spec.template.spec.containers.[name={workload.name}].image"
+    source = {
+        "kind": "Deployment",
+        "name": workload.name,
+        "fieldPath": image,
+        "options": {"delimiter": "sha256:", "index": 1},
+    }
+    target = {
+        "select": {"annotationSelector": kv.DIGEST_ANNOTATION},
+        "fieldPaths": [f"metadata.annotations.{kv.DIGEST_ANNOTATION}"],
+    }
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+        "kind": "Component",
+        "replacements": [{"source": source, "targets": [target]}],
+    }
+
+
+def _unpromoted_selector() -> Obj:
+    return {"annotationSelector": f"{kv.DIGEST_ANNOTATION}={kv.UNPROMOTED}"}
+
+
+def _delete_unpromoted() -> Obj:
+    """Deletes each object the selector matches (the patch's own kind and name are ignored)."""
+    return {
+        "$patch": "delete",
+        "apiVersion": "v1",
+        "kind": "Unpromoted",
+        "metadata": {"name": kv.UNPROMOTED},
+    }
+
+
+def outputs_config_map(workload: kv.Workload) -> str:
+    """The local-config ConfigMap of `outputs.yaml` (Kustomize layout): never applied."""
+    return f"{workload.name}-outputs"
+
+
+def identity_replacements(workload: kv.Workload, values: dict[str, Any]) -> list[Obj]:
+    """Copy the pipeline-owned identity ids into the ServiceAccount and every SecretProviderClass."""
+    account = {"select": {"kind": "ServiceAccount", "name": workload.name}}
+    vaults = [k.vault_object_name(workload, vault) for vault in values["secrets"]["vaults"]]
+    out = []
+    for key, annotation, parameter in (
+        ("clientId", "client-id", "clientID"),
+        ("tenantId", "tenant-id", "tenantId"),
+    ):
+        targets = [
+            {
+                **account,
+                "fieldPaths": [f"metadata.annotations.[azure.workload.identity/{annotation}]"],
+            }
+        ]
+        targets += [
+            {
+                "select": {"kind": "SecretProviderClass", "name": name},
+                "fieldPaths": [f"spec.parameters.{parameter}"],
+            }
+            for name in vaults
+        ]
+        source = {
+            "kind": "ConfigMap",
+            "name": outputs_config_map(workload),
+            "fieldPath": f"data.{key}",
+        }
+        out.append({"source": source, "targets": targets})
+    return out
 
 
 def _disruption_budget(workload: kv.Workload, values: dict[str, Any], result: Overlay) -> list[Obj]:
@@ -365,21 +535,22 @@ def _delete(workload: kv.Workload, api_version: str, kind: str) -> Obj:
     return {**_patch_meta(workload, api_version, kind), "$patch": "delete"}
 
 
-def _configmap_patch(workload: kv.Workload) -> Obj:
-    return {**_patch_meta(workload, "v1", "ConfigMap"), "data": kv.config_data(workload)}
+def _configmap_patch(workload: kv.Workload, environment: Environment) -> Obj:
+    """The environment's settings: the spec's and the connection information of its stores."""
+    data = kv.config_data(workload, environment)
+    return {**_patch_meta(workload, "v1", "ConfigMap"), "data": data}
 
 
 def _deployment_patch(workload: kv.Workload, values: dict[str, Any]) -> Obj:
+    """Replicas ride in the patch, not `replicas:` (whose transformer fails once the
+    unpromoted Deployment is deleted)."""
     pod = k.pod_template(workload, values)
-    return {
-        **_patch_meta(workload, "apps/v1", "Deployment"),
-        "spec": {
-            "template": {
-                "metadata": {"annotations": pod["metadata"]["annotations"]},
-                "spec": {"containers": [{"name": workload.name, "resources": values["resources"]}]},
-            }
-        },
+    spec: Obj = {} if values["autoscaling"]["enabled"] else {"replicas": values["replicaCount"]}
+    spec["template"] = {
+        "metadata": {"annotations": pod["metadata"]["annotations"]},
+        "spec": {"containers": [{"name": workload.name, "resources": values["resources"]}]},
     }
+    return {**_patch_meta(workload, "apps/v1", "Deployment"), "spec": spec}
 
 
 def _vault_patch(name: str, vault: dict[str, Any]) -> Obj:

@@ -29,6 +29,7 @@ CHART_TEMPLATES = (
     "deployment.yaml",
     "hpa.yaml",
     "ingress.yaml",
+    "networkpolicy.yaml",
     "pdb.yaml",
     "rollout.yaml",
     "secretproviderclass.yaml",
@@ -41,20 +42,27 @@ CHART_TEMPLATES = (
 VALUES_COMMENTS = {
     "nameOverride": "Names: objects are called after the release (GitOps installs release <module>).",
     "partOf": "app.kubernetes.io/part-of and app.kubernetes.io/component labels.",
-    "image": "The image. GitOps pins `digest` per environment (shipspec gitops set-image);\n"
-    "while it is empty the chart runs `tag`, or the chart's appVersion.",
+    "image": "The image, always by digest. GitOps pins `digest` per environment (shipspec\n"
+    "gitops set-image); while it is empty the environment runs nothing (no pod, no ingress).",
     "replicaCount": "Pods when autoscaling is off (per environment in the GitOps repository).",
     "strategy": "rollingUpdate: a Deployment. canary / blueGreen: an Argo Rollouts Rollout.",
-    "container": "The container port (absent for a worker without one) and its health endpoints.",
+    "container": "The container port and its HTTP health endpoints; a worker without a port has\n"
+    "`heartbeat` instead: the file its exec probes check (fresh within 2 minutes).",
     "resources": "Requests and limits of the container (every pod has requests).",
     "autoscaling": "A HorizontalPodAutoscaler on CPU; it then owns the replica count.",
     "podDisruptionBudget": "Applied when more than one pod runs.",
     "service": "The ClusterIP Service of a microservice (port `http`).",
-    "ingress": "An Ingress for the Service; `tlsSecretName` adds TLS for `host`.",
-    "env": "Non-secret settings, as a ConfigMap loaded into the environment.",
+    "ingress": "An Ingress for the Service; `tlsSecretName` adds TLS for `host` (every production\n"
+    "environment sets `<module>-tls`).",
+    "env": "Non-secret settings, as a ConfigMap loaded into the environment (per environment:\n"
+    "also each used store's connection information, Stores__<Store>__Host and the like).",
+    "networkPolicy": "A NetworkPolicy denies everything else: in from the ingress controller's\n"
+    "namespace and the modules that depend on this one; out to DNS, the modules it depends\n"
+    "on and the Azure ports of Entra ID and its stores.",
     "secrets": "Key Vault references (never values): one SecretProviderClass per vault; each\n"
     "secret reaches the container as the environment variable named by `env`.",
-    "workloadIdentity": "Azure workload identity of the pods' ServiceAccount (set per cluster).",
+    "workloadIdentity": "Azure workload identity of the pods' ServiceAccount: per environment from\n"
+    "the stack outputs (outputs.yaml in the GitOps repository, shipspec gitops set-outputs).",
 }
 
 
@@ -94,7 +102,6 @@ def chart_metadata(workload: kv.Workload) -> dict[str, str]:
         "name": workload.name,
         "description": f"The {workload.name} {workload.module.type} of {project.tenant}/{project.name}",
         "version": kv.chart_version(),
-        "app_version": kv.INITIAL_TAG,
         "kube_version": KUBE_VERSION,
         "component": workload.component,
         "tenant": project.tenant,

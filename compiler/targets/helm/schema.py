@@ -66,6 +66,7 @@ def values_schema(values: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema (draft-07, which Helm supports) of a chart's values."""
     container: dict[str, Any] = {
         "port": _integer(1, 65535),
+        "heartbeat": _string(HTTP_PATH),
         "health": _object({"liveness": _string(HTTP_PATH), "readiness": _string(HTTP_PATH)}),
     }
     properties = {
@@ -76,7 +77,6 @@ def values_schema(values: dict[str, Any]) -> dict[str, Any]:
         "image": _object(
             {
                 "repository": _string(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$"),
-                "tag": _string(r"^([A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$"),
                 "digest": _string(r"^(sha256:[a-f0-9]{64})?$"),
                 "pullPolicy": _string(enum=["Always", "IfNotPresent", "Never"]),
             }
@@ -126,6 +126,17 @@ def values_schema(values: dict[str, Any]) -> dict[str, Any]:
             "propertyNames": {"pattern": ENV_NAME},
             "additionalProperties": {"type": "string"},
         },
+        "networkPolicy": _object(
+            {
+                "ingressNamespace": _string(DNS_LABEL),
+                "dependents": {"type": "array", "items": _string(DNS_LABEL)},
+                "dependencies": {
+                    "type": "array",
+                    "items": _object({"name": _string(DNS_LABEL), "port": _integer(1, 65535)}),
+                },
+                "egressPorts": {"type": "array", "items": _integer(1, 65535)},
+            }
+        ),
         "secrets": _object(
             {
                 "vaults": {

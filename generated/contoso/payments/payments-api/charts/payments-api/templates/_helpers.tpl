@@ -41,19 +41,28 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "shipspec.labels" -}}
 helm.sh/chart: {{ include "shipspec.chart" . }}
 {{ include "shipspec.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/component: {{ .Values.component | quote }}
 app.kubernetes.io/part-of: {{ .Values.partOf | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
-{{/* The image: pinned by digest once an environment has one, else the tag (appVersion). */}}
+{{/* The image, by the digest the environment pinned (only rendered once it has one). */}}
 {{- define "shipspec.image" -}}
-{{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
-{{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
+
+{{/*
+Whether the environment promoted an image: until then it runs nothing. Only the
+configuration renders (ServiceAccount, ConfigMap, SecretProviderClass, Service); the
+Deployment or Rollout, its autoscaler, disruption budget and ingress wait for a digest.
+*/}}
+{{- define "shipspec.promoted" -}}
+{{- if .Values.image.digest }}true{{ end }}
+{{- end }}
+
+{{/* The annotation every object that waits for a digest carries: the digest it runs. */}}
+{{- define "shipspec.promotedAnnotations" -}}
+shipspec/image-digest: {{ trimPrefix "sha256:" .Values.image.digest | quote }}
 {{- end }}
 
 {{/* Whether a Rollout (Argo Rollouts) replaces the Deployment. */}}
@@ -157,6 +166,26 @@ spec:
           port: http
         periodSeconds: 5
         timeoutSeconds: 3
+        failureThreshold: 3
+      {{- else }}
+      livenessProbe:
+        exec:
+          command:
+            - /bin/sh
+            - -c
+            - {{ printf "test -n \"$(find %s -mmin -2 2>/dev/null)\"" .Values.container.heartbeat | quote }}
+        initialDelaySeconds: 30
+        periodSeconds: 30
+        timeoutSeconds: 5
+        failureThreshold: 3
+      readinessProbe:
+        exec:
+          command:
+            - /bin/sh
+            - -c
+            - {{ printf "test -f %s" .Values.container.heartbeat | quote }}
+        periodSeconds: 10
+        timeoutSeconds: 5
         failureThreshold: 3
       {{- end }}
       resources:

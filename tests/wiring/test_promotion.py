@@ -1,0 +1,105 @@
+"""The promotion wire: nothing unpromoted runs, and what runs is the digest the pipeline pinned.
+
+Before a module's first promotion to an environment, what that environment's cluster
+applies holds no workload of it (no Deployment or Rollout, autoscaler, disruption
+budget or ingress), in Helm (the chart renders those only with a digest) and in
+Kustomize (the overlay deletes what still carries the `unpromoted` marker). After a
+simulated deploy stage (`shipspec gitops set-image`) exactly the promoted module runs
+there, by that digest; every other environment still runs nothing. No chart, values
+file, base or overlay names a `latest` tag.  On the examples and on the suite's own
+estate, in every engine and manifests combination.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SPECS
+from tests.wiring.cluster import VARIANTS, WIRING_SPECS, by_kind, compile_estate, module_objects
+
+ESTATES = [("examples", SPECS, "", ""), *(("shop", WIRING_SPECS, e, m) for e, m in VARIANTS)]
+RUNNING = ("Deployment", "Rollout", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress")
+PINNED = re.compile(r"^[a-z0-9.-]+/[a-z0-9./-]+@sha256:[a-f0-9]{64}$")
+
+
+def _images(objects: list[dict]) -> list[str]:
+    return [
+        c["image"]
+        for o in by_kind(objects, "Deployment", "Rollout")
+        for c in o["spec"]["template"]["spec"]["containers"]
+    ]
+
+
+@pytest.mark.parametrize(("name", "specs", "engine", "manifests"), ESTATES, ids=[
+    f"{n}-{e or 'as-written'}-{m or ''}".rstrip("-") for n, _, e, m in ESTATES
+])  # fmt: skip
+def test_an_environment_runs_nothing_until_promoted_then_exactly_the_pinned_digest(
+    tmp_path: Path, name: str, specs: Path, engine: str, manifests: str
+) -> None:
+    estate = compile_estate(tmp_path, specs, engine, manifests)
+    for project in estate.projects:
+        for env in project.environments:
+            objects = estate.applied(project, env)
+            assert not by_kind(objects, *RUNNING), (project.name, env.name)
+            assert by_kind(objects, "ServiceAccount")  # configuration is there, ready
+        first, *others = project.environments
+        promoted, *unpromoted = project.workloads
+        digest = estate.promote(project, first, promoted.name)
+        objects = estate.applied(project, first)
+        mine = module_objects(objects, promoted.name)
+        assert by_kind(mine, "Deployment", "Rollout")
+        assert _images(objects) == [f"{promoted.image}@{digest}"]
+        for obj in by_kind(mine, *RUNNING):
+            assert obj["metadata"]["annotations"]["shipspec/image-digest"] == digest[7:]
+        for module in unpromoted:
+            assert not by_kind(module_objects(objects, module.name), *RUNNING)
+        for env in others:
+            assert not by_kind(estate.applied(project, env), *RUNNING)
+        for env in project.environments:
+            for module in project.workloads:
+                estate.promote(project, env, module.name)
+            images = _images(estate.applied(project, env))
+            assert len(images) == len(project.workloads)
+            assert all(PINNED.fullmatch(image) for image in images), images
+
+
+def test_no_kubernetes_output_names_a_latest_tag(tmp_path: Path) -> None:
+    for engine, manifests in VARIANTS:
+        estate = compile_estate(tmp_path / f"{engine}-{manifests}", WIRING_SPECS, engine, manifests)
+        (project,) = estate.projects
+        folders = [estate.gitops(project)]
+        folders += [estate.folder(project) / m.repository / "charts" for m in project.workloads]
+        for folder in folders:
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    assert "latest" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("engine", ["argocd", "flux"])
+def test_a_chart_change_reaches_an_environment_only_by_its_promotion(
+    tmp_path: Path, engine: str
+) -> None:
+    """Each environment's Application (Argo CD, via the root Application's build of argocd/)
+    or chart GitRepository (Flux) reads the chart at the commit its last promotion pinned."""
+    estate = compile_estate(tmp_path, WIRING_SPECS, engine, "helm")
+    (project,) = estate.projects
+    first, second, *_ = project.environments
+    module = project.workloads[0].name
+    before = {env.name: estate.chart_revisions(project, env) for env in project.environments}
+    assert all(set(v.values()) == {""} for v in before.values())  # default branch: nothing runs
+    old, new = "1" * 40, "2" * 40
+    estate.promote(project, first, module, old)
+    estate.promote(project, second, module, old)
+    estate.promote(project, first, module, new)  # a chart change, promoted to the first only
+    assert estate.chart_revisions(project, first)[module] == new
+    assert estate.chart_revisions(project, second)[module] == old
+    for env in project.environments[2:]:
+        assert estate.chart_revisions(project, env) == before[env.name]
+    again = estate.gitops_cli(
+        "set-image", project, "--env", first.name, "--module", module,
+        "--digest", estate.promote(project, first, module, new), "--revision", new,
+    )  # fmt: skip
+    assert "already renders" in again
