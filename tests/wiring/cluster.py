@@ -28,7 +28,8 @@ from compiler.resolve.identifiers import stack_output
 from compiler.resolve.model import Environment, Project
 from tests.kubernetes.helpers import kustomize_build, render_chart
 
-WIRING_SPECS = Path(__file__).parent / "specs"
+WIRING_SPECS = Path(__file__).parent / "specs" / "acme"
+"""The suite's own estate (beside other wiring specs in specs/)."""
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 VARIANTS = [(e, m) for e in ("argocd", "flux") for m in ("helm", "kustomize")]
 
