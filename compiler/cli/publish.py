@@ -45,6 +45,12 @@ from compiler.state.engine import ENV_VAR
     help="Publish output even when its specs changed since it was compiled.",
 )
 @click.option(
+    "--retire",
+    is_flag=True,
+    help="Retire repositories whose module left the specs: disable the pipeline, lock the "
+    "default branch, remove the GitOps pins (list first with --dry-run --retire).",
+)
+@click.option(
     "--max-delete-share",
     type=click.FloatRange(0, 1),
     default=0.5,
@@ -103,6 +109,7 @@ def publish_command(
     force: bool,
     allow_mass_delete: bool,
     allow_stale: bool,
+    retire: bool,
     max_delete_share: float,
     branch_template: str,
     author: str,
@@ -126,6 +133,7 @@ def publish_command(
         force=force,
         allow_mass_delete=allow_mass_delete,
         allow_stale=allow_stale,
+        retire=retire,
         max_delete_share=max_delete_share,
         branch_template=branch_template,
         author=_identity("--author", author),

@@ -54,6 +54,8 @@ class RepositoryConfig:
     """Identities (other projects' Build Services) that read it."""
     tag: str | None = None
     """The tag pipelines pin (pipeline-templates): created by publish, never moved."""
+    module: str | None = None
+    """The module the repository holds (None: the GitOps, infra or templates repository)."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ def _read_config(path: Path, repo: str) -> RepositoryConfig:
             ),
             readers=tuple(str(r) for r in document.get("readers") or ()),
             tag=str(document["tag"]) if document.get("tag") else None,
+            module=str(document["module"]) if document.get("module") else None,
         )
     except (OSError, ValueError, TypeError, AttributeError, KeyError) as error:
         raise ShipspecError(

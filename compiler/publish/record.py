@@ -7,6 +7,10 @@ No token ever reaches these rows: URLs come from the host without credentials.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from compiler.layout import PIPELINE_DECLARATION
 from compiler.publish.inputs import RepoTarget
 from compiler.publish.providers import PullRequestDraft, PullRequestInfo, RemoteRepository
 from compiler.state import Store
@@ -28,8 +32,16 @@ class Recorder:
             provider=provider,
             remote_url=remote.web_url or remote.url,
             external_id=remote.external_id,
+            home=home(target),
         )
         self.store.write(target.scope, lambda uow: source.record_repository(uow, command))
+
+    def retired(self, orphan: Any, actions: list[str]) -> None:
+        if self.store is None:
+            return
+        self.store.write(
+            orphan.scope, lambda uow: source.retire_repository(uow, orphan.name, actions)
+        )
 
     def branch(
         self, target: RepoTarget, branch: str, head: str, commit: source.RecordCommit | None
@@ -66,3 +78,19 @@ class Recorder:
             return set()
         with self.store.read(target.scope) as uow:
             return source.known_commits(uow, target.name)
+
+
+def home(target: RepoTarget) -> dict[str, Any]:
+    """What retiring the repository needs once its folder is gone: where it lives, the
+    module it holds and its pipeline, as its own declarations say."""
+    config = target.config
+    document: dict[str, Any] = {
+        "organization": config.organization,
+        "project": config.project,
+        "module": config.module,
+    }
+    declared = next((f for f in target.files if f.path == PIPELINE_DECLARATION), None)
+    if declared is not None:
+        pipeline = json.loads(declared.data.decode("utf-8")).get("pipeline") or {}
+        document["pipeline"] = {"name": pipeline.get("name"), "folder": pipeline.get("folder")}
+    return document

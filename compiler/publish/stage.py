@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import ShipspecError, UsageError
-from compiler.orphans import orphaned_repositories
 from compiler.publish.changes import (
     LINEAGE_FAMILY,
     FileChange,
@@ -53,6 +52,8 @@ from compiler.publish.providers.cached import CachedProvider, cache_path
 from compiler.publish.provision import finish
 from compiler.publish.record import Recorder
 from compiler.publish.result import PublishResult, RepoResult
+from compiler.publish.retire import Retirement, pin_deletions, retire
+from compiler.publish.retire import plan as plan_retirement
 from compiler.publish.retry import RetryPolicy
 from compiler.publish.secrets import redact
 from compiler.publish.tag import ensure_tag
@@ -73,6 +74,7 @@ class PublishOptions:
     force: bool = False
     allow_mass_delete: bool = False
     allow_stale: bool = False
+    retire: bool = False
     max_delete_share: float = 0.5
     branch_template: str = "shipspec/{project}"
     author: Identity = BOT
@@ -95,6 +97,8 @@ class Context:
     retry: RetryPolicy
     offline: CachedProvider | None = None
     """Set for a dry run without a token: nothing is fetched, gaps are reported."""
+    retirement: Retirement | None = None
+    """The orphans of this run and the GitOps pins of retired modules to remove."""
 
 
 def branch_name(template: str, target: RepoTarget) -> str:
@@ -115,6 +119,8 @@ def publish(options: PublishOptions, context: Context) -> PublishResult:
     targets = discover(options.paths, options.only)
     if not options.allow_stale:
         refuse_stale(_stale(targets))
+    retirement = plan_retirement(context, targets)
+    context = replace(context, retirement=retirement)
     results: list[RepoResult] = []
     remotes: dict[str, RemoteRepository] = {}
     for index, target in enumerate(targets):
@@ -131,23 +137,8 @@ def publish(options: PublishOptions, context: Context) -> PublishResult:
                     results.append(skipped)
                 return PublishResult(tuple(results))
     results += finish(context, targets, results, remotes)
-    if not options.only:
-        results += _orphans(context, targets)
+    results += retire(context, retirement, results)
     return PublishResult(tuple(results))
-
-
-def _orphans(context: Context, targets: list[RepoTarget]) -> list[RepoResult]:
-    """Repositories recorded before whose module left the specs: listed, never silently."""
-    keys = [(t.tenant, t.project, t.name) for t in targets]
-    listed = []
-    for key in orphaned_repositories(context.recorder.store, keys):
-        result = RepoResult(key, "", status="orphaned")
-        result.actions.append(
-            "its module left the specs; the repository, its pipeline and its GitOps pins "
-            "are still live: retire them"
-        )
-        listed.append(result)
-    return listed
 
 
 def _stale(targets: list[RepoTarget]) -> list[Stale]:
@@ -244,6 +235,10 @@ def _publish_branch(
         raise PublishRefused(
             f"{target.key}: refusing to publish: " + "; ".join(problems),
             hint="if the specs really mean it, run again with --allow-mass-delete",
+        )
+    if ctx.retirement is not None:
+        changes = sorted(
+            changes + pin_deletions(ctx.retirement, target, base, changes), key=lambda c: c.path
         )
     after = _apply(base, changes)
     default_tree = workspace.tree(default_head)

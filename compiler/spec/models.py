@@ -29,6 +29,7 @@ from compiler.spec.types import (
     GitRef,
     Hostname,
     HttpPath,
+    Identity,
     KeyVaultName,
     KeyVaultSecretName,
     MemoryQuantity,
@@ -504,6 +505,18 @@ class TenantPipelines(SpecModel):
     )
 
 
+class ApproverGroup(SpecModel):
+    """Who is in an approver group, declared instead of read from Azure DevOps."""
+
+    name: DisplayName = Field(
+        description="the group as environments' `approvals.approvers` name it, e.g. "
+        "[Payments]\\Release Managers"
+    )
+    members: Annotated[tuple[Identity, ...], LIST] = Field(
+        min_length=1, description="the people in it, as Azure DevOps signs them in"
+    )
+
+
 class TenantSpec(SpecModel):
     """The tenant's home, and defaults its projects inherit unless they set them."""
 
@@ -518,6 +531,12 @@ class TenantSpec(SpecModel):
     )
     pipelines: TenantPipelines | None = Field(
         None, description="default tool (version, feed, hash lock) of the generated pipelines"
+    )
+    approverGroups: Annotated[tuple[ApproverGroup, ...], LIST] | None = Field(
+        None,
+        min_length=1,
+        description="membership of approver groups, used instead of reading it from Azure "
+        "DevOps when `shipspec release approve` checks who may decide",
     )
 
 

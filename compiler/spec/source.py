@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import Project
+from compiler.spec.models import ApproverGroup, Project
 
 if TYPE_CHECKING:
     from compiler.spec.tenant import TenantHome
@@ -27,6 +27,8 @@ class ProjectSource:
     inherited: frozenset[str] = frozenset()
     """`spec` keys (or `pipelines.tool`) whose value came from the Tenant document (errors
     and lineage point there)."""
+    approver_groups: tuple[ApproverGroup, ...] = ()
+    """Approver group membership the Tenant document declares (`spec.approverGroups`)."""
 
     def origin(self, path: Path_) -> RawDocument:
         """The document a key path's value came from: the project's, or the Tenant's."""

@@ -17,6 +17,7 @@ repository resources only within one organization.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -116,7 +117,10 @@ def merge(
         home = tenant_home(tenant) if tenant else default_home(members)
         problems.extend(_home_problems(name, home, members))
         problems.extend(_path_problems(members))
-        out.extend(replace(p, home=home) for p in members)
+        groups = (tenant.model.spec.approverGroups or ()) if tenant else ()
+        if tenant is not None:
+            problems.extend(_approver_group_problems(tenant, members))
+        out.extend(replace(p, home=home, approver_groups=groups) for p in members)
     return out, problems
 
 
@@ -191,3 +195,61 @@ def _home_problems(
                 " Azure Pipelines extends templates only within one organization",
                 "use `pipelines: {mode: inline}` for this project, or move it",
             )
+
+
+def _approver_group_problems(
+    tenant: TenantSource, members: Sequence[ProjectSource]
+) -> Iterator[Diagnostic]:
+    """Each declared group once, each member once, and only groups some environment names."""
+    named = {
+        approver
+        for source in members
+        for env in source.model.spec.environments
+        if env.approvals
+        for approver in env.approvals.approvers
+    }
+    seen: dict[str, int] = {}
+    for index, group in enumerate(tenant.model.spec.approverGroups or ()):
+        where: Path_ = ["spec", "approverGroups", index]
+        key = group.name.strip().casefold()
+        if key in seen:
+            first = tenant.span(["spec", "approverGroups", seen[key], "name"])
+            yield tenant.problem(
+                [*where, "name"],
+                f"approver group `{group.name}` is declared twice (first at {first})",
+                "declare each group once, with all its members",
+            )
+            continue
+        seen[key] = index
+        if group.name not in named:
+            yield tenant.problem([*where, "name"], *_unused_group(tenant, group.name, named))
+        yield from _duplicate_members(tenant, where, group.members)
+
+
+def _unused_group(tenant: TenantSource, name: str, named: set[str]) -> tuple[str, str]:
+    close = difflib.get_close_matches(name, sorted(named), n=1)
+    hint = (
+        f"did you mean `{close[0]}`?"
+        if close
+        else ("name it exactly as an environment's `approvals.approvers` does")
+    )
+    return (
+        f"approver group `{name}` is not an approver of any environment of tenant "
+        f"`{tenant.name}`: its members would approve nothing",
+        hint,
+    )
+
+
+def _duplicate_members(
+    tenant: TenantSource, where: Path_, members: Sequence[str]
+) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    for position, member in enumerate(members):
+        key = member.strip().casefold()
+        if key in seen:
+            yield tenant.problem(
+                [*where, "members", position],
+                f"`{member}` is listed twice in this group",
+                "list each member once (names compare without case)",
+            )
+        seen.add(key)

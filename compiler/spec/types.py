@@ -142,4 +142,11 @@ GitRef = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"),
     _described("a Git tag such as v1.2.0"),
 ]
+Identity = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^([^\s@\\]+@[^\s@\\]+\.[^\s@\\]+|[^\s@\\]+\\[^\s@\\]+)$", max_length=256
+    ),
+    _described("a person as Azure DevOps signs them in: alice@contoso.com or CONTOSO\\alice"),
+]
 EnvValue = Annotated[str | int | float | bool, Field(description="a non-secret setting")]

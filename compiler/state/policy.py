@@ -7,7 +7,8 @@ one directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from compiler.state.errors import InvariantError
 
@@ -16,10 +17,11 @@ from compiler.state.errors import InvariantError
 class EnvironmentPolicy:
     """One step of the environment path and the approvals it requires.
 
-    ``approvers`` are the groups the spec names (shown to people; Azure DevOps checks
-    membership); ``eligible`` optionally lists individual identities that the store
-    itself enforces.  ``health_gates`` names gates that must all pass; when empty, a
-    promotion needs at least one passing gate.
+    ``approvers`` are the users and groups the spec names; ``declared`` the membership the
+    Tenant document declares for some of them (normalised group -> normalised members),
+    used instead of the groups read from Azure DevOps; ``eligible`` optionally lists
+    individual identities that the store itself enforces.  ``health_gates`` names gates
+    that must all pass; when empty, a promotion needs at least one passing gate.
     """
 
     name: str
@@ -27,6 +29,7 @@ class EnvironmentPolicy:
     approvers: tuple[str, ...] = ()
     eligible: tuple[str, ...] = ()
     health_gates: tuple[str, ...] = ()
+    declared: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ Routes (``{org}`` prefix; api-version negotiated through the OPTIONS discovery):
 - ``GET|POST {project}/_apis/git/repositories[/{name}]``
 - ``GET|POST {project}/_apis/git/repositories/{id}/pullrequests``, ``PATCH .../{prId}``
 - ``GET|POST {project}/_apis/git/repositories/{id}/refs``   (tags: real refs in the bare repo)
+- ``PATCH {project}/_apis/git/repositories/{id}/refs?filter=heads/x``  lock or unlock a branch
+  (a locked branch refuses pushes: a ``pre-receive`` hook in the bare repository)
 - ``GET|POST {project}/_apis/policy/configurations``, ``PUT .../{id}``
 - the pipeline side in :mod:`tests.publish.azure_fake_pipelines`
 
@@ -176,6 +178,7 @@ class FakeAzureDevOps(PipelinesMixin):
             (repo + r"/([^/]+)/pullrequests/(\d+)", "PATCH", self.update_pr),
             (repo + r"/([^/]+)/refs", "GET", self.list_refs),
             (repo + r"/([^/]+)/refs", "POST", self.update_refs),
+            (repo + r"/([^/]+)/refs", "PATCH", self.lock_ref),
             (r"/([^/]+)/_apis/policy/configurations", "GET", self.list_policies),
             (r"/([^/]+)/_apis/policy/configurations", "POST", self.create_policy),
             (r"/([^/]+)/_apis/policy/configurations/(\d+)", "PUT", self.update_policy),
@@ -283,12 +286,40 @@ class FakeAzureDevOps(PipelinesMixin):
         if repo is None:
             return _error(404, f"TF401019: repository {key} does not exist.")
         wanted = "refs/" + request.args.get("filter", "")
+        locked = repo.setdefault("locked", set())
         found = [
-            {"name": ref.path, "objectId": ref.object.hexsha}
+            {"name": ref.path, "objectId": ref.object.hexsha, "isLocked": ref.path in locked}
             for ref in git.Repo(repo["path"]).references
             if ref.path.startswith(wanted)
         ]
         return _json({"count": len(found), "value": found})
+
+    def lock_ref(self, request: Request, org: str, project: str, key: str) -> Response:
+        """Refs - Update Ref: GitRefUpdate {isLocked} for the branch ``filter`` names."""
+        repo = self.find_repo(org, project, key)
+        if repo is None:
+            return _error(404, f"TF401019: repository {key} does not exist.")
+        name = "refs/" + request.args.get("filter", "")
+        bare = git.Repo(repo["path"])
+        if _ref_sha(bare, name) == ZERO:
+            return _error(400, f"TF401289: The ref {name} does not exist.")
+        locked = repo.setdefault("locked", set())
+        if request.get_json().get("isLocked"):
+            locked.add(name)
+        else:
+            locked.discard(name)
+        hook = Path(repo["path"]) / "hooks" / "pre-receive"
+        hook.write_text(
+            "#!/bin/sh\nwhile read old new ref; do\n"
+            + "".join(
+                f'  [ "$ref" = "{ref}" ] && echo "TF402455: {ref} is locked" >&2 && exit 1\n'
+                for ref in sorted(locked)
+            )
+            + "done\nexit 0\n"
+        )
+        hook.chmod(0o755)
+        sha = _ref_sha(bare, name)
+        return _json({"name": name, "objectId": sha, "isLocked": name in locked})
 
     def update_refs(self, request: Request, org: str, project: str, key: str) -> Response:
         """GitRefUpdate[] -> GitRefUpdateResult[]; a stale oldObjectId fails that update."""

@@ -118,3 +118,35 @@ def test_in_test_mode_a_name_outside_the_groups_is_still_refused(ship: Shipspec,
     )  # fmt: skip
     assert result.exit_code == 1
     assert "in none of the approver groups" in result.output
+
+
+def approve_prod(ship: Shipspec, plan: str, env: dict[str, str]) -> Result:
+    args = ("release", "approve", plan, "--env", "prod", "--format", "json")
+    return ship.run(*args, specs=True, env=env)
+
+
+def test_declared_members_decide_for_a_pipeline_requester(ship: Shipspec, plan: str) -> None:
+    """The Tenant document declares `[Payments]\\Security`: a pipeline's requester, whose
+    groups Azure DevOps is not asked for, may approve when declared there."""
+    pipeline = {**NOT_TEST, "TF_BUILD": "True"}
+    refused = approve_prod(ship, plan, {**pipeline, "BUILD_REQUESTEDFOREMAIL": "eve@contoso.com"})
+    assert refused.exit_code == 1, refused.output
+    hint = json.loads(refused.stdout)["hint"]
+    assert "members of [Payments]\\Security are declared in the Tenant document" in hint
+    accepted = approve_prod(ship, plan, {**pipeline, "BUILD_REQUESTEDFOREMAIL": "Sam@Contoso.com"})
+    assert accepted.exit_code == 0, accepted.output
+    assert json.loads(accepted.stdout)["approver"] == "sam@contoso.com"
+
+
+def test_declared_membership_replaces_azure_devops_for_that_group_only(
+    ship: Shipspec, plan: str, httpserver: HTTPServer
+) -> None:
+    azure = IdentityServer(httpserver)
+    azure.user("mallory-token", "mallory@contoso.com", ["[Payments]\\Security"])
+    azure.user("bob-token", "bob@contoso.com", ["[Payments]\\Release Managers"])
+    base = {**NOT_TEST, "SHIPSPEC_AZURE_DEVOPS_URL": azure.url}
+    refused = approve_prod(ship, plan, {**base, "AZURE_DEVOPS_EXT_PAT": "mallory-token"})
+    assert refused.exit_code == 1, refused.output
+    assert "mallory@contoso.com is in none of the approver groups of prod" in refused.output
+    accepted = approve_prod(ship, plan, {**base, "AZURE_DEVOPS_EXT_PAT": "bob-token"})
+    assert accepted.exit_code == 0, accepted.output

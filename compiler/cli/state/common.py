@@ -15,6 +15,7 @@ from compiler.errors import StateError, UsageError
 from compiler.report import Outcome
 from compiler.state import EnvironmentPolicy, ProjectPolicy, Scope, Store, resolve_actor
 from compiler.state.engine import ENV_VAR
+from compiler.state.identity import normalise
 from compiler.state.services import (
     promotion,
 )
@@ -66,11 +67,16 @@ def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
             hint="check --tenant/--project, or point --specs at the spec folder",
         )
     spec = source.model.spec
+    declared = {
+        normalise(group.name): frozenset(normalise(m) for m in group.members)
+        for group in source.approver_groups
+    }
     environments = tuple(
         EnvironmentPolicy(
             name=env.name,
             required_approvals=env.approvals.required if env.approvals else 0,
             approvers=tuple(env.approvals.approvers) if env.approvals else (),
+            declared=declared,
         )
         for env in spec.environments
     )

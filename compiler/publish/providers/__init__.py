@@ -69,6 +69,11 @@ class Provider(Protocol):
         """Create the tag; never moves an existing one."""
         ...
 
+    def retire(self, orphan: Any, *, dry_run: bool) -> list[str]:
+        """Stop an orphaned repository (a :class:`compiler.orphans.Orphan`) from shipping:
+        disable its pipeline, lock its default branch; what changed (or would)."""
+        ...
+
     def pipeline_setup(self, *, dry_run: bool) -> Any:
         """What provisions pipelines, environments, groups and permissions (None: nothing)."""
         ...

@@ -186,6 +186,11 @@ class AzureDevOpsProvider:
 
         return self.call(what, permission, send)
 
+    def retire(self, orphan: Any, *, dry_run: bool) -> list[str]:
+        from compiler.publish.providers.azure_retire import retire
+
+        return retire(self, orphan, dry_run=dry_run)
+
     def pipeline_setup(self, *, dry_run: bool) -> Any:
         from compiler.publish.providers.azure_setup import Setups
 

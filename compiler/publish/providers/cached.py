@@ -85,6 +85,12 @@ class CachedProvider:
     def pipeline_setup(self, *, dry_run: bool) -> None:
         return None
 
+    def retire(self, orphan: Any, *, dry_run: bool) -> list[str]:
+        """Without a token nothing is read: what retiring does, not what is left to do."""
+        pipeline = orphan.pipeline
+        shown = [f"would disable pipeline {pipeline['name']}"] if pipeline else []
+        return [*shown, f"would lock {orphan.default_branch} (not read without a token)"]
+
     def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
         return []
 

@@ -67,6 +67,27 @@ class LocalProvider:
     def ensure_default_branch(self, target: RepoTarget, remote: RemoteRepository) -> list[str]:
         return []
 
+    def retire(self, orphan: Any, *, dry_run: bool) -> list[str]:
+        """No pipelines offline; the default branch is locked by a `pre-receive` hook in
+        the bare repository (`git config shipspec.locked` names the branch)."""
+        path = self.root / orphan.tenant / orphan.project / f"{orphan.name}.git"
+        if not (path / "HEAD").is_file():
+            return [f"no repository at {orphan.key} to lock"]
+        ref = f"refs/heads/{orphan.default_branch}"
+        repo = git.Repo(path)
+        with repo.config_reader() as reader:
+            if reader.get_value("shipspec", "locked", "") == ref:
+                return []
+        if dry_run:
+            return [f"would lock {orphan.default_branch}"]
+        hook = path / "hooks" / "pre-receive"
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(_LOCK_HOOK.format(ref=ref), encoding="utf-8")
+        hook.chmod(0o755)
+        with repo.config_writer() as writer:
+            writer.set_value("shipspec", "locked", ref)
+        return [f"locked {orphan.default_branch}"]
+
     def find_tag(self, target: RepoTarget, remote: RemoteRepository, tag: str) -> str | None:
         try:
             return tag_commit(remote.url, tag)
@@ -138,6 +159,17 @@ class LocalProvider:
             target.scope, lambda uow: source.record_pull_request(uow, fields)
         )
         return _info(row)
+
+
+_LOCK_HOOK = """#!/bin/sh
+# shipspec retired this repository: its module left the specs.
+while read old new ref; do
+  if [ "$ref" = "{ref}" ]; then
+    echo "{ref} is locked: shipspec retired this repository" >&2
+    exit 1
+  fi
+done
+"""
 
 
 def _fields(

@@ -4,6 +4,7 @@ pull requests and pipeline definitions."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,7 +28,10 @@ class Repository(Identified, Base):
 
     ``provider`` is the Git host publish pushed it to (``azure-devops`` or ``local``),
     ``remote_url`` where Git reaches it (never with credentials) and ``external_id``
-    the host's own id for it.
+    the host's own id for it.  ``home`` is what its own `.shipspec/repository.json` and
+    `.shipspec/pipeline.json` declared when it was last published (organization, Azure
+    DevOps project, module, pipeline name and folder): what retiring it needs once its
+    folder is gone.  ``retired_at`` is set when `publish --retire` retired it.
     """
 
     __tablename__ = "repositories"
@@ -40,6 +44,8 @@ class Repository(Identified, Base):
     remote_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     external_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    home: Mapped[dict[str, Any] | None] = mapped_column()
+    retired_at: Mapped[datetime | None] = mapped_column()
 
 
 class Branch(Identified, Base):

@@ -224,20 +224,39 @@ def _check_decision_allowed(
 def _check_approver_group(environment: EnvironmentPolicy, actor: Actor) -> None:
     """The approver is named by the environment, or is in one of its approver groups.
 
-    Only identities whose groups were read (`groups` not None: the CLI's token and
-    pipeline identities) are checked; a decision observed in Azure DevOps went through the
-    environment's own approval check there.
+    A group the Tenant document declares is judged by its declared members; any other by
+    the groups read for the identity (the Azure DevOps token's direct memberships).  Only
+    identities whose groups were asked for (`groups` not None: the CLI's token and
+    pipeline identities) are checked; a decision observed in Azure DevOps went through
+    the environment's own approval check there.
     """
     approvers = {normalise(name) for name in environment.approvers}
     if not approvers or actor.groups is None or actor.name in approvers:
         return
-    if not actor.groups & approvers:
-        raise InvariantError(
-            f"{actor.name} is in none of the approver groups of {environment.name}: "
-            f"{', '.join(sorted(environment.approvers))}",
-            hint="an approver must belong to one of these groups in Azure DevOps (read for "
-            "the identity of an Azure DevOps token; none are read for a pipeline's requester)",
+    declared = {g: m for g, m in environment.declared.items() if g in approvers}
+    if any(actor.name in members for members in declared.values()):
+        return
+    if actor.groups & (approvers - set(declared)):
+        return
+    raise InvariantError(
+        f"{actor.name} is in none of the approver groups of {environment.name}: "
+        f"{', '.join(sorted(environment.approvers))}",
+        hint=_membership_hint(environment, set(declared)),
+    )
+
+
+def _membership_hint(environment: EnvironmentPolicy, declared: set[str]) -> str:
+    shown = sorted(a for a in environment.approvers if normalise(a) in declared)
+    read = sorted(a for a in environment.approvers if normalise(a) not in declared)
+    parts = []
+    if shown:
+        parts.append(f"members of {', '.join(shown)} are declared in the Tenant document")
+    if read:
+        parts.append(
+            f"membership of {', '.join(read)} is read from Azure DevOps (direct members, "
+            "for the identity of an Azure DevOps token; none for a pipeline's requester)"
         )
+    return "; ".join(parts)
 
 
 def _check_no_decision_yet(uow: UnitOfWork, plan: ReleasePlan, env: str, actor: Actor) -> None:

@@ -25,6 +25,8 @@ class RecordRepository:
     provider: str
     remote_url: str | None = None
     external_id: str | None = None
+    home: dict[str, Any] | None = None
+    """What retiring it would need (organization, project, module, pipeline)."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,26 @@ def record_repository(uow: UnitOfWork, command: RecordRepository) -> dict[str, A
         "provider": command.provider,
         "remote_url": command.remote_url,
         "external_id": command.external_id,
+        "retired_at": None,
     }
+    if command.home is not None:
+        values["home"] = command.home
     if row is None:
         row = uow.add(Repository(project=uow.scope.project, name=command.name, **values))
         uow.emit("RepositoryRecorded", row.id, row.to_record())
     elif _assign(row, values):
         uow.session.flush()
         uow.emit("RepositoryUpdated", row.id, row.to_record())
+    return row.to_record()
+
+
+def retire_repository(uow: UnitOfWork, name: str, actions: list[str]) -> dict[str, Any]:
+    """Mark a repository retired (once): later publishes list it no more."""
+    row = _require_repository(uow, name)
+    if row.retired_at is None:
+        row.retired_at = utcnow()
+        uow.session.flush()
+        uow.emit("RepositoryRetired", row.id, {**row.to_record(), "actions": actions})
     return row.to_record()
 
 
