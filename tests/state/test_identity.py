@@ -150,3 +150,15 @@ def test_declared_membership_replaces_azure_devops_for_that_group_only(
     assert "mallory@contoso.com is in none of the approver groups of prod" in refused.output
     accepted = approve_prod(ship, plan, {**base, "AZURE_DEVOPS_EXT_PAT": "bob-token"})
     assert accepted.exit_code == 0, accepted.output
+
+
+def test_one_person_decides_once_per_environment_under_any_name(ship: Shipspec, plan: str) -> None:
+    """In test mode `--as` may name someone else, but the person behind it (recorded as
+    `recordedBy`) still decides only once for an environment."""
+    args = ("release", "approve", plan, "--env", "prod", "--format", "json")
+    first = ship.run(*args, "--as", "alice@contoso.com", actor="bob@contoso.com", specs=True)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["recordedBy"] == "bob@contoso.com"
+    second = ship.run(*args, "--as", "carol@contoso.com", actor="bob@contoso.com", specs=True)
+    assert second.exit_code == 1, second.output
+    assert "bob@contoso.com already approved" in json.loads(second.stdout)["error"]

@@ -259,13 +259,30 @@ def _membership_hint(environment: EnvironmentPolicy, declared: set[str]) -> str:
     return "; ".join(parts)
 
 
+OVERRIDE = "override(--as"
+
+
 def _check_no_decision_yet(uow: UnitOfWork, plan: ReleasePlan, env: str, actor: Actor) -> None:
+    """One decision per person and environment: by name, and by who really acted (an
+    `--as` override in test mode names someone else; the recorder is still one person)."""
     for earlier in approvals_for(uow, plan.id, env):
         if earlier.approver == actor.name:
             raise InvariantError(
                 f"{actor.name} already {earlier.decision} {plan.module} {plan.version} for "
                 f"{env}; a decision is immutable"
             )
+        if earlier.recorded_by == actor.real and _overridden(actor.source, earlier):
+            raise InvariantError(
+                f"{actor.real} already {earlier.decision} {plan.module} {plan.version} for "
+                f"{env} (as {earlier.approver}); one person decides once",
+                hint="another person must give the next approval",
+            )
+
+
+def _overridden(source: str, earlier: ReleaseApproval) -> bool:
+    """Either decision named someone other than the person recording it (`--as`); an
+    observer (the tracker) records many people's decisions and is not one of them."""
+    return OVERRIDE in source or OVERRIDE in (earlier.approver_source or "")
 
 
 def _check_not_promoted(uow: UnitOfWork, plan: ReleasePlan, env: str) -> None:
