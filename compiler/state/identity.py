@@ -39,6 +39,15 @@ class Actor:
     groups: frozenset[str] | None = field(default=None, compare=False)
     """The groups the identity belongs to, as Azure DevOps names them (normalised); None
     when nobody asked (identities observed in Azure DevOps, internal callers)."""
+    read_groups: Callable[[], frozenset[str] | None] | None = field(default=None, compare=False)
+    """Reads more groups from Azure DevOps only when a check needs them (a pipeline's
+    requester: its groups are asked for by id, not with the identity)."""
+
+    def member_of(self) -> frozenset[str] | None:
+        """Every group known or, when needed, read for the identity (None: not asked)."""
+        if self.groups is None or self.read_groups is None:
+            return self.groups
+        return self.groups | (self.read_groups() or frozenset())
 
     @property
     def overridden(self) -> bool:
@@ -47,6 +56,9 @@ class Actor:
 
 WhoAmI = Callable[[], "tuple[str, frozenset[str] | None] | None"]
 """Asks Azure DevOps who the token belongs to (and its groups); None without a token."""
+GroupsOf = Callable[[str], "frozenset[str] | None"]
+"""Asks Azure DevOps for the groups of an identity by id; None without a token."""
+REQUESTER_ID = "BUILD_REQUESTEDFORID"
 
 
 def normalise(name: str) -> str:
@@ -68,6 +80,7 @@ def resolve_actor(
     *,
     authenticated: bool = False,
     whoami: WhoAmI | None = None,
+    groups_of: GroupsOf | None = None,
 ) -> Actor:
     """The acting identity; ``override`` is the ``--as`` flag (test mode only)."""
     environ = os.environ if environ is None else environ
@@ -80,7 +93,12 @@ def resolve_actor(
             hint="identity comes from Azure Pipelines or the Azure DevOps token; "
             f"tests set {TEST_MODE}=test",
         )
-    found = _from_pipeline(environ) or _from_token(whoami)
+    pipeline = _from_pipeline(environ)
+    if pipeline is not None:
+        name, source = pipeline
+        reader = _requester_groups(environ, groups_of)
+        return Actor(name, f"{source}; os-user={os_user}", name, frozenset(), reader)
+    found = _from_token(whoami)
     if found is not None:
         name, source, groups = found
         return Actor(name=name, source=f"{source}; os-user={os_user}", real=name, groups=groups)
@@ -110,14 +128,24 @@ def _declared_groups(environ: Mapping[str, str]) -> frozenset[str]:
     return frozenset(normalise(g) for g in environ.get(GROUPS_VARIABLE, "").split(",") if g.strip())
 
 
-def _from_pipeline(environ: Mapping[str, str]) -> tuple[str, str, frozenset[str]] | None:
+def _from_pipeline(environ: Mapping[str, str]) -> tuple[str, str] | None:
     if environ.get("TF_BUILD", "").casefold() != "true":
         return None
     for variable in PIPELINE_SOURCES:
         value = normalise(environ.get(variable, ""))
         if value:
-            return value, f"pipeline:{variable}", frozenset()
+            return value, f"pipeline:{variable}"
     return None
+
+
+def _requester_groups(
+    environ: Mapping[str, str], groups_of: GroupsOf | None
+) -> Callable[[], frozenset[str] | None] | None:
+    """The pipeline requester's groups, read by its id (`Build.RequestedForId`) on demand."""
+    requester = environ.get(REQUESTER_ID, "").strip()
+    if groups_of is None or not requester:
+        return None
+    return lambda: groups_of(requester)
 
 
 def _from_token(whoami: WhoAmI | None) -> tuple[str, str, frozenset[str] | None] | None:

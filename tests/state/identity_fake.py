@@ -1,6 +1,7 @@
 """Azure DevOps as far as identity goes: connection data (who a token belongs to) and the
-Graph API (groups a user is a direct member of), in the documented REST shapes, over
-pytest-httpserver. Requests without the expected token get 401."""
+Graph API (groups a user is a direct member of; a storage key resolved to a descriptor),
+in the documented REST shapes, over pytest-httpserver. Requests without the expected
+token get 401."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ LOCATIONS = [
     ("00d9565f-ed9c-4a06-9a50-00e7896ccab4", "Location", "ConnectionData", "_apis/connectionData"),
     ("e34b6394-6b30-4435-94a9-409a5eef3e31", "Graph", "Memberships", "_apis/Graph/Memberships/{subjectDescriptor}"),
     ("ebbe6af8-0b91-4c13-8cf1-777c14858188", "Graph", "Groups", "_apis/Graph/Groups/{groupDescriptor}"),
+    ("048aee0a-7072-4cde-ab73-7af77b1e0b4e", "Graph", "Descriptors", "_apis/Graph/Descriptors/{storageKey}"),
 ]  # fmt: skip
 
 
@@ -29,6 +31,7 @@ class IdentityServer:
         self.users: dict[str, dict[str, Any]] = {}  # token -> user
         self.groups: dict[str, str] = {}  # descriptor -> principal name
         self.members: dict[str, list[str]] = {}  # user descriptor -> group descriptors
+        self.storage_keys: dict[str, str] = {}  # identity id -> descriptor
         self.calls = 0
         for path in (f"/{org}/_apis", f"/{org}/_apis/"):
             server.expect_request(path, method="OPTIONS").respond_with_handler(
@@ -40,7 +43,7 @@ class IdentityServer:
         server.expect_request(f"/{org}/_apis/connectionData").respond_with_handler(
             self._guard(self.who)
         )
-        for path in ("Graph/Memberships", "Graph/Groups"):
+        for path in ("Graph/Memberships", "Graph/Groups", "Graph/Descriptors"):
             server.expect_request(re.compile(f"/{org}/_apis/{path}/.*")).respond_with_handler(
                 self._guard(self.graph)
             )
@@ -49,14 +52,18 @@ class IdentityServer:
     def url(self) -> str:
         return self.server.url_for("/{organization}").replace("%7B", "{").replace("%7D", "}")
 
-    def user(self, token: str, email: str, groups: list[str]) -> None:
+    def user(self, token: str | None, email: str, groups: list[str]) -> None:
+        """A user (signing in with ``token``; None: one who only requests pipeline runs)."""
         descriptor = f"aad.{email}"
-        self.users[token] = {
+        self.storage_keys[f"id-{email}"] = descriptor
+        user = {
             "id": f"id-{email}",
             "subjectDescriptor": descriptor,
             "providerDisplayName": email.split("@")[0],
             "properties": {"Account": {"$type": "System.String", "$value": email}},
         }
+        if token is not None:
+            self.users[token] = user
         self.members[descriptor] = []
         for name in groups:
             group = f"vssgp.{len(self.groups)}"
@@ -96,6 +103,10 @@ class IdentityServer:
 
     def graph(self, request: Request, user: dict[str, Any]) -> Response:
         descriptor = request.path.rsplit("/", 1)[-1]
+        if "/Descriptors/" in request.path:
+            if descriptor not in self.storage_keys:
+                return Response("not found", status=404)
+            return _json({"value": self.storage_keys[descriptor]})
         if "/Memberships/" in request.path:
             value = [
                 {"containerDescriptor": group, "memberDescriptor": descriptor}

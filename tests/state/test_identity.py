@@ -162,3 +162,31 @@ def test_one_person_decides_once_per_environment_under_any_name(ship: Shipspec, 
     second = ship.run(*args, "--as", "carol@contoso.com", actor="bob@contoso.com", specs=True)
     assert second.exit_code == 1, second.output
     assert "bob@contoso.com already approved" in json.loads(second.stdout)["error"]
+
+
+def test_a_pipeline_requesters_groups_are_read_by_its_id_when_a_check_needs_them(
+    ship: Shipspec, plan: str, store: Store, httpserver: HTTPServer
+) -> None:
+    azure = IdentityServer(httpserver)
+    azure.user("build-token", "build-service@contoso.com", [])
+    azure.user(None, "carol@contoso.com", ["[Payments]\\Release Managers"])
+    azure.user(None, "eve@contoso.com", ["[Payments]\\Readers"])
+    pipeline = {
+        **NOT_TEST, "TF_BUILD": "True", "SYSTEM_ACCESSTOKEN": "build-token",
+        "SHIPSPEC_AZURE_DEVOPS_URL": azure.url,
+    }  # fmt: skip
+
+    def requester(email: str) -> dict[str, str]:
+        return {**pipeline, "BUILD_REQUESTEDFOREMAIL": email, "BUILD_REQUESTEDFORID": f"id-{email}"}
+
+    refused = approve(ship, plan, requester("eve@contoso.com"))
+    assert refused.exit_code == 1, refused.output
+    assert "in none of the approver groups of staging" in refused.output
+    accepted = approve(ship, plan, requester("carol@contoso.com"))
+    assert accepted.exit_code == 0, accepted.output
+    calls = azure.calls
+    run_id = successful_run(store, Scope("contoso", "payments"), number="78")
+    args = ("release", "plan", "--module", "payments-api", "--version", "7.8.0", "--run", run_id)
+    planned = ship.run(*args, "--format", "json", specs=True, env=requester("dan@contoso.com"))
+    assert planned.exit_code == 0, planned.output
+    assert azure.calls == calls, "a plan needs no groups: none are read"

@@ -43,11 +43,15 @@ class StateContext:
 
     def actor(self, *, authenticated: bool = False) -> Any:
         """Who acts; decisions (`authenticated`) need the pipeline's or the token's identity."""
-        from compiler.state.directory import azure_devops_whoami
+        from compiler.state.directory import azure_devops_groups, azure_devops_whoami
 
         organization = self.policy().organization if self.specs is not None else ""
-        whoami = azure_devops_whoami(organization)
-        return resolve_actor(self.as_, authenticated=authenticated, whoami=whoami)
+        return resolve_actor(
+            self.as_,
+            authenticated=authenticated,
+            whoami=azure_devops_whoami(organization),
+            groups_of=azure_devops_groups(organization),
+        )
 
     def policy(self) -> ProjectPolicy:
         return policy_from_spec(self.specs or Path("specs"), self.tenant, self.project)

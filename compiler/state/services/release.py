@@ -236,7 +236,8 @@ def _check_approver_group(environment: EnvironmentPolicy, actor: Actor) -> None:
     declared = {g: m for g, m in environment.declared.items() if g in approvers}
     if any(actor.name in members for members in declared.values()):
         return
-    if actor.groups & (approvers - set(declared)):
+    undeclared = approvers - set(declared)
+    if undeclared and (actor.member_of() or frozenset()) & undeclared:
         return
     raise InvariantError(
         f"{actor.name} is in none of the approver groups of {environment.name}: "
@@ -253,8 +254,8 @@ def _membership_hint(environment: EnvironmentPolicy, declared: set[str]) -> str:
         parts.append(f"members of {', '.join(shown)} are declared in the Tenant document")
     if read:
         parts.append(
-            f"membership of {', '.join(read)} is read from Azure DevOps (direct members, "
-            "for the identity of an Azure DevOps token; none for a pipeline's requester)"
+            f"membership of {', '.join(read)} is read from Azure DevOps (direct members of "
+            "the token's identity, or of the pipeline's requester by Build.RequestedForId)"
         )
     return "; ".join(parts)
 
