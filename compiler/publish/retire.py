@@ -90,10 +90,13 @@ def pin_deletions(
     wanted = {f.path for f in target.files} | {c.path for c in planned}
     changes = []
     for path in sorted(set(base) - wanted):
-        module = module_of(path, modules, target.tenant, target.project)
-        if module is not None:
+        if module_of(path, modules, target.tenant, target.project) is not None:
             changes.append(FileChange(path, "delete", "gitops"))
-            retirement.removed.setdefault(project, {}).setdefault(module, []).append(path)
+    removed = retirement.removed.setdefault(project, {})
+    for change in [c for c in planned if c.kind == "delete"] + changes:
+        module = module_of(change.path, modules, target.tenant, target.project)
+        if module is not None:
+            removed.setdefault(module, []).append(change.path)
     return changes
 
 
