@@ -147,11 +147,18 @@ def ado(
     monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", token)
     monkeypatch.delenv("SYSTEM_ACCESSTOKEN", raising=False)
     fake = FakeAzureDevOps(httpserver, tmp_path / "ado-git", token)
-    for name in ("contoso-arm", "contoso-acr"):
-        fake.add_endpoint("contoso", "Payments", name)
-    for name in ("[Payments]\\Release Managers", "[Payments]\\Security"):
-        fake.add_identity("contoso", name)
     compile_all(platform)
+    endpoints, approvers = set(), set()
+    for declared in platform.generated.glob("contoso/*/*/.shipspec/pipeline.json"):
+        document = json.loads(declared.read_text())  # what the pipelines need to exist
+        endpoints |= set(document["serviceConnections"])
+        endpoints |= {group["serviceConnection"] for group in document["variableGroups"]}
+        for env in document["environments"]:
+            approvers |= set((env["approvals"] or {}).get("approvers", []))
+    for name in sorted(endpoints):
+        fake.add_endpoint("contoso", "Payments", name)
+    for name in sorted(approvers):
+        fake.add_identity("contoso", name)
     first = publish(platform, fake)
     assert first.exit_code == 0, first.output
     drop_worker(platform)
