@@ -227,6 +227,8 @@ RECORD_KEYS: Mapping[str, tuple[str, ...]] = {
         "remoteUrl",
         "externalId",
         "createdAt",
+        "home",
+        "retiredAt",
         "id",
         "tenantId",
     ),
