@@ -107,6 +107,8 @@ def module_of(path: str, modules: Iterable[str], tenant: str, project: str) -> s
     'worker'
     >>> module_of("argocd/applications/acme-shop-prod-worker.yaml", ["worker"], "acme", "shop")
     'worker'
+    >>> module_of("argocd/revisions/prod/worker.yaml", ["worker"], "acme", "shop")
+    'worker'
     >>> module_of("environments/prod/web/image.yaml", ["worker"], "acme", "shop")
     """
     parts = PurePosixPath(path).parts
@@ -114,6 +116,12 @@ def module_of(path: str, modules: Iterable[str], tenant: str, project: str) -> s
         if len(parts) >= 4 and parts[0] in ENVIRONMENT_FOLDERS and parts[2] == module:
             return module
         if len(parts) >= 3 and parts[0] == "base" and parts[1] == module:
+            return module
+        if (
+            parts[:2] == ("argocd", "revisions")
+            and len(parts) == 4
+            and parts[3] == f"{module}.yaml"
+        ):
             return module
         if parts[:2] == ("argocd", "applications") and len(parts) == 3:
             stem = parts[2].removesuffix(".yaml")

@@ -79,9 +79,11 @@ def test_publish_lists_and_a_dry_run_shows_what_retiring_does(local: Platform) -
     assert dry.exit_code == 0, dry.output
     orphan = repositories(dry)[WORKER]
     assert orphan["status"] == "would-retire"
-    assert any(a.startswith("would remove 4 GitOps file(s)") for a in orphan["actions"]), dry.output
+    assert any(a.startswith("would remove 12 GitOps file(s)") for a in orphan["actions"]), (
+        dry.output
+    )
     gitops = repositories(dry)[f"contoso/payments/{GITOPS}"]
-    assert gitops["changes"]["totals"]["delete"] == 12, "its pull request removes all 12 from main"
+    assert gitops["changes"]["totals"]["delete"] == 20, "its pull request removes all 20 from main"
     assert "would lock main" in orphan["actions"]
     assert local.bare(GITOPS).commit(BRANCH).hexsha == gitops_head
     assert not (local.remotes / "contoso/payments/payments-worker.git/hooks/pre-receive").exists()
@@ -186,7 +188,7 @@ def test_retire_disables_the_pipeline_and_locks_the_default_branch(
     orphan = repositories(result)[WORKER]
     assert orphan["status"] == "retired", orphan
     assert orphan["actions"][1:] == ["disabled pipeline payments-worker-ci", "locked main"]
-    assert orphan["actions"][0].startswith(f"removes 12 GitOps file(s) on {BRANCH} of")
+    assert orphan["actions"][0].startswith(f"removes 20 GitOps file(s) on {BRANCH} of")
     writes = [(r.method, r.path, r.query) for r in ado.requests[start:] if r.method != "GET"]
     definition = worker_pipeline(ado)
     assert ("PUT", f"/Payments/_apis/build/definitions/{definition['id']}") in [
