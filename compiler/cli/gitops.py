@@ -23,14 +23,18 @@ def gitops_group() -> click.Group:
     return gitops
 
 
-@click.command("set-image")
-@click.option(
+checkout_option = click.option(
     "--repo",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path(),
     show_default=True,
     help="The checkout of the <project>-gitops repository.",
 )
+"""Every `gitops` command edits one checkout, named the same way."""
+
+
+@click.command("set-image")
+@checkout_option
 @click.option("--env", "environment", required=True, help="The environment to promote into.")
 @click.option("--module", required=True, help="The module (microservice or worker).")
 @click.option("--digest", required=True, help="The image digest: sha256:<64 hex>.")
@@ -73,13 +77,7 @@ def set_image_command(
 
 
 @click.command("set-outputs")
-@click.option(
-    "--repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(),
-    show_default=True,
-    help="The checkout of the <project>-gitops repository.",
-)
+@checkout_option
 @click.option("--env", "environment", required=True, help="The environment the stack belongs to.")
 @click.option(
     "--stack-outputs",
