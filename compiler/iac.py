@@ -138,7 +138,7 @@ def find_program(options: IacOptions) -> Program:
     if not (folder / "Pulumi.yaml").is_file() or not stack_file.is_file():
         raise UsageError(
             f"no Pulumi program for {options.environment} at {folder.as_posix()}",
-            hint="run `shipspec compile` first (projects without stores have no infra program)",
+            hint="run `shipspec compile` first (a project of libraries alone has no infra program)",
         )
     return Program(source.tenant, source.name, folder)
 

@@ -206,8 +206,12 @@ class Project(Located):
 
     @property
     def has_infrastructure(self) -> bool:
-        """Whether the project gets an infra repository: some module owns stores."""
-        return bool(self.stores)
+        """Whether the project gets an infra repository.
+
+        Stores need their resources, and every workload needs its identity and the
+        federated credential its service account signs in with, stores or not.
+        """
+        return bool(self.stores or self.workloads)
 
     @property
     def last(self) -> Environment:

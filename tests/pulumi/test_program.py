@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from compiler.ir import Plan
-from compiler.pipeline import load_spec
+from compiler.pipeline import load_spec, resolve_specs
 from compiler.spec.secrets import secret_kind
 from compiler.targets.pulumi.plan import (
     AZURE_NATIVE_VERSION,
@@ -51,6 +51,12 @@ def _projects_with_stores() -> list[tuple[str, str, list[tuple[int, object]]]]:
     return found
 
 
+def _has_workloads(tenant: str, project: str) -> bool:
+    spec = load_spec(SPEC_SOURCES, base=ROOT)
+    (source,) = [s for s in spec.projects if (s.tenant, s.name) == (tenant, project)]
+    return any(m.type in ("microservice", "worker") for m in source.model.spec.modules)
+
+
 def test_every_csharp_file_parses_without_error_or_missing_nodes(infra_tree: Path) -> None:
     sources = _files(infra_tree, "*.cs")
     assert len(sources) >= 15
@@ -63,7 +69,7 @@ def test_every_csharp_file_parses_without_error_or_missing_nodes(infra_tree: Pat
 
 def test_every_pulumi_yaml_validates_against_the_project_schema(infra_tree: Path) -> None:
     projects = _files(infra_tree, "Pulumi.yaml")
-    assert len(projects) == 3
+    assert len(projects) == 6
     for path in projects:
         assert list(check_project_file(path, infra_tree)) == []
         document = _yaml(path)
@@ -72,6 +78,8 @@ def test_every_pulumi_yaml_validates_against_the_project_schema(infra_tree: Path
 
 
 def test_csproj_pins_the_pulumi_packages_and_targets_the_project_dotnet(infra_tree: Path) -> None:
+    estate = resolve_specs(SPEC_SOURCES, base=ROOT)
+    dotnet = {p.infra_repository: p.dotnet_version for p in estate.projects}
     for path in _files(infra_tree, "*.csproj"):
         assert list(check_csproj(path, infra_tree)) == []
         tree = ElementTree.fromstring(path.read_bytes())
@@ -81,12 +89,13 @@ def test_csproj_pins_the_pulumi_packages_and_targets_the_project_dotnet(infra_tr
             "Pulumi.AzureNative": AZURE_NATIVE_VERSION,
             "Pulumi.Random": RANDOM_VERSION,
         }
-        assert tree.findtext("PropertyGroup/TargetFramework") == "net8.0"
+        framework = f"net{dotnet[path.parent.name]}"
+        assert tree.findtext("PropertyGroup/TargetFramework") == framework
 
 
 def test_stack_configs_are_yaml_with_namespaced_keys(infra_tree: Path) -> None:
     stacks = [p for p in _files(infra_tree, "Pulumi.*.yaml") if p.name != "Pulumi.yaml"]
-    assert len(stacks) == 2 + 4 + 3
+    assert len(stacks) == 2 + 3 + 4 + 1 + 2 + 3
     for path in stacks:
         assert list(check_stack_file(path, infra_tree)) == []
         config = _yaml(path)["config"]
@@ -157,7 +166,8 @@ def test_every_store_of_every_spec_maps_to_its_azure_native_resources(infra_tree
     for tenant, project, stores in _projects_with_stores():
         folder = infra_tree / tenant / project / f"{project}-infra"
         if not stores:
-            assert not folder.exists(), "a project without stores gets no infra repository"
+            workloads = _has_workloads(tenant, project)
+            assert folder.exists() == workloads, "an infra repository: stores or workloads"
             continue
         modules = "\n".join(p.read_text() for p in sorted((folder / "Modules").glob("*.cs")))
         for _, store in stores:

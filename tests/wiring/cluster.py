@@ -52,6 +52,9 @@ class Estate:
     generated: Path
     projects: tuple[Project, ...]
 
+    def project(self, name: str) -> Project:
+        return next(project for project in self.projects if project.name == name)
+
     def folder(self, project: Project) -> Path:
         return self.generated / project.tenant / project.name
 

@@ -3,9 +3,9 @@
 A `mode: templates` pipeline `extends:` a file of the tenant's pipeline-templates
 repository; Azure DevOps expands it at queue time.  `expanded_stages` does the same
 for the subset of template syntax shipspec's templates use (`extends`, `template:`
-references with `parameters`, `${{ parameters.x }}`, `${{ environment.x }}` and
-`${{ each environment in parameters.<list> }}`), so the wiring tests read one shape
-of stages and steps for both modes.
+references with `parameters`, `${{ parameters.x }}`, `${{ environment.x }}`,
+`${{ each environment in parameters.<list> }}` and `${{ if eq|ne(parameters.x, '') }}`),
+so the wiring tests read one shape of stages and steps for both modes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import yaml
 
 _EXPRESSION = re.compile(r"\$\{\{ (parameters|environment)\.([A-Za-z_][A-Za-z0-9_]*) \}\}")
 _EACH = re.compile(r"^\$\{\{ each environment in parameters\.([A-Za-z_]+) \}\}$")
+_IF = re.compile(r"^\$\{\{ if (eq|ne)\(parameters\.([A-Za-z_]+), '([^']*)'\) \}\}$")
 
 
 def pipeline_stages(repository: Path, templates: Path) -> list[dict[str, Any]]:
@@ -42,8 +43,14 @@ def _file(templates: Path, path: str, given: dict[str, Any]) -> list[dict[str, A
 def _list(items: list[Any], templates: Path, path: str, scope: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
-        each = _EACH.match(next(iter(item))) if isinstance(item, dict) and len(item) == 1 else None
-        if each:
+        single = isinstance(item, dict) and len(item) == 1
+        each = _EACH.match(next(iter(item))) if single else None
+        condition = _IF.match(next(iter(item))) if single else None
+        if condition:
+            test, name, literal = condition.groups()
+            if (scope["parameters"][name] == literal) == (test == "eq"):
+                out += _list(next(iter(item.values())), templates, path, scope)
+        elif each:
             for entry in scope["parameters"][each.group(1)] or ():
                 body = next(iter(item.values()))
                 out += _list(body, templates, path, {**scope, "environment": entry})

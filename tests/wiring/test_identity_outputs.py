@@ -85,7 +85,7 @@ def test_set_outputs_edits_two_lines_per_module_and_refuses_what_is_not_an_id(
     tmp_path: Path,
 ) -> None:
     estate = compile_estate(tmp_path, WIRING_SPECS, "flux", "kustomize")
-    (project,) = estate.projects
+    project = estate.project("shop")
     gitops = estate.gitops(project)
     before = {p: p.read_bytes() for p in gitops.rglob("*") if p.is_file()}
     estate.up(project, project.environments[0])

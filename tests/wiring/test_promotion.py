@@ -69,13 +69,13 @@ def test_an_environment_runs_nothing_until_promoted_then_exactly_the_pinned_dige
 def test_no_kubernetes_output_names_a_latest_tag(tmp_path: Path) -> None:
     for engine, manifests in VARIANTS:
         estate = compile_estate(tmp_path / f"{engine}-{manifests}", WIRING_SPECS, engine, manifests)
-        (project,) = estate.projects
-        folders = [estate.gitops(project)]
-        folders += [estate.folder(project) / m.repository / "charts" for m in project.workloads]
-        for folder in folders:
-            for path in folder.rglob("*"):
-                if path.is_file():
-                    assert "latest" not in path.read_text(), path
+        for project in estate.projects:
+            folders = [estate.gitops(project)]
+            folders += [estate.folder(project) / m.repository / "charts" for m in project.workloads]
+            for folder in folders:
+                for path in folder.rglob("*"):
+                    if path.is_file():
+                        assert "latest" not in path.read_text(), path
 
 
 @pytest.mark.parametrize("engine", ["argocd", "flux"])
@@ -85,7 +85,7 @@ def test_a_chart_change_reaches_an_environment_only_by_its_promotion(
     """Each environment's Application (Argo CD, via the root Application's build of argocd/)
     or chart GitRepository (Flux) reads the chart at the commit its last promotion pinned."""
     estate = compile_estate(tmp_path, WIRING_SPECS, engine, "helm")
-    (project,) = estate.projects
+    project = estate.project("shop")
     first, second, *_ = project.environments
     module = project.workloads[0].name
     before = {env.name: estate.chart_revisions(project, env) for env in project.environments}

@@ -5,7 +5,8 @@ config per environment (`Pulumi.<env>.yaml`: location, tiers and every resource
 name), a .csproj with pinned packages, and the program: `Program.cs` creates the
 resource group, the Log Analytics workspace and the project Key Vault, then one
 `ComponentResource` per module (`Modules/<Module>Stack.cs`) owning that module's
-identity, telemetry and stores.  Projects without stores get no infra repository.
+identity, its federated credential, telemetry and stores.  A project gets an infra
+repository when it runs a workload or owns a store (a project of libraries gets none).
 All values are computed in :mod:`compiler.targets.pulumi.plan`; templates print.
 """
 
