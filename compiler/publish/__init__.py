@@ -51,7 +51,8 @@ def run(
                 f"unknown provider {options.provider!r}", hint=f"use one of: {', '.join(PROVIDERS)}"
             )
         provider = factories[options.provider](options, store, retry=policy)
-    context = Context(options=options, provider=provider, recorder=Recorder(store), retry=policy)
+    recorder = Recorder(store, dry_run=options.dry_run)
+    context = Context(options=options, provider=provider, recorder=recorder, retry=policy)
     result = publish(options, context)
     _subscribe_tracking(options, provider)
     return result

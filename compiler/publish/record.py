@@ -18,13 +18,14 @@ from compiler.state.services import source
 
 
 class Recorder:
-    """Writes to a store, or does nothing at all when there is none (a dry run)."""
+    """Writes to a store; reads only in a dry run, which records nothing; no-op without one."""
 
-    def __init__(self, store: Store | None) -> None:
+    def __init__(self, store: Store | None, *, dry_run: bool = False) -> None:
         self.store = store
+        self.writes = store if not dry_run else None
 
     def repository(self, target: RepoTarget, remote: RemoteRepository, provider: str) -> None:
-        if self.store is None:
+        if self.writes is None:
             return
         command = source.RecordRepository(
             name=target.name,
@@ -34,19 +35,19 @@ class Recorder:
             external_id=remote.external_id,
             home=home(target),
         )
-        self.store.write(target.scope, lambda uow: source.record_repository(uow, command))
+        self.writes.write(target.scope, lambda uow: source.record_repository(uow, command))
 
     def retired(self, orphan: Any, actions: list[str]) -> None:
-        if self.store is None:
+        if self.writes is None:
             return
-        self.store.write(
+        self.writes.write(
             orphan.scope, lambda uow: source.retire_repository(uow, orphan.name, actions)
         )
 
     def branch(
         self, target: RepoTarget, branch: str, head: str, commit: source.RecordCommit | None
     ) -> None:
-        if self.store is None:
+        if self.writes is None:
             return
 
         def work(uow: source.UnitOfWork) -> None:
@@ -54,12 +55,12 @@ class Recorder:
             if commit is not None:
                 source.record_commit(uow, commit)
 
-        self.store.write(target.scope, work)
+        self.writes.write(target.scope, work)
 
     def pull_request(
         self, target: RepoTarget, draft: PullRequestDraft, info: PullRequestInfo
     ) -> None:
-        if self.store is None:
+        if self.writes is None:
             return
         fields = source.PullRequestFields(
             repository=target.name,
@@ -71,7 +72,7 @@ class Recorder:
             external_id=info.number,
             url=info.url,
         )
-        self.store.write(target.scope, lambda uow: source.record_pull_request(uow, fields))
+        self.writes.write(target.scope, lambda uow: source.record_pull_request(uow, fields))
 
     def known_commits(self, target: RepoTarget) -> set[str]:
         if self.store is None:
