@@ -23,12 +23,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from compiler import layout
+from compiler.contexts import TemplateContext
 from compiler.ir import OutputFile, Ownership
 from compiler.kubernetes import objects as k
 from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment, Project
 from compiler.serialize import lines
 from compiler.targets.gitops import objects
+from compiler.targets.gitops.context import (
+    Documents,
+    EnvironmentRow,
+    ImageComponent,
+    Pin,
+    Readme,
+    Values,
+)
 from compiler.targets.repo import declaration_file
 
 FAMILY = "gitops"
@@ -67,7 +76,7 @@ class Layout:
         self,
         path: str,
         template: str,
-        context: dict[str, Any],
+        context: TemplateContext,
         key_path: str,
         ownership: Ownership = Ownership.MANAGED,
     ) -> OutputFile:
@@ -76,31 +85,25 @@ class Layout:
     def document(
         self, path: str, docs: list[dict[str, Any]], key_path: str, family: str = FAMILY
     ) -> OutputFile:
-        context = {"documents": [lines(doc) for doc in docs]}
+        context = Documents(tuple(lines(doc) for doc in docs))
         return self._file(path, f"{family}/documents.yaml.j2", context, key_path)
 
     # --- README and engine ----------------------------------------------------------------------
 
     def readme(self) -> OutputFile:
-        context = {
-            "project": self.project.name,
-            "tenant": self.project.tenant,
-            "repository": self.root,
-            "engine": self.project.engine,
-            "manifests": self.project.manifests,
-            "environments": [
-                {
-                    "name": env.name,
-                    "namespace": env.namespace,
-                    "cluster": env.cluster,
-                    "strategy": env.strategy,
-                    "steps": list(env.canary_steps),
-                }
+        context = Readme(
+            project=self.project.name,
+            tenant=self.project.tenant,
+            repository=self.root,
+            engine=self.project.engine,
+            manifests=self.project.manifests,
+            environments=tuple(
+                EnvironmentRow(env.name, env.namespace, env.cluster, env.strategy)
                 for env in self.project.environments
-            ],
-            "modules": [w.name for w in self.workloads],
-            "image_file": layout.image_file(self.project.manifests, "<env>", "<module>"),
-        }
+            ),
+            modules=tuple(w.name for w in self.workloads),
+            image_file=layout.image_file(self.project.manifests, "<env>", "<module>"),
+        )
         return self._file("README.md", f"{FAMILY}/README.md.j2", context, KEY_GITOPS)
 
     def engine_files(self) -> Iterator[OutputFile]:
@@ -143,12 +146,7 @@ class Layout:
     def revision(self, workload: kv.Workload, env: Environment) -> OutputFile:
         """The pipeline-owned chart revision of one module in one environment (scaffold)."""
         pin = objects.revision_pin(self.project, workload, env)
-        context = {
-            "module": workload.name,
-            "environment": env.name,
-            "repository": workload.module.repository,
-            "name": pin.name,
-        }
+        context = Pin(workload.name, env.name, pin.name, workload.module.repository)
         return self._file(
             pin.path,
             f"{FAMILY}/revision.yaml.j2",
@@ -165,14 +163,16 @@ class Layout:
                 folder = layout.environment_folder(env.name, workload.name)
                 key = workload.module.key_path
                 values = kv.environment_values(workload, env)
-                context = {"lines": lines(values)}
                 yield self._file(
-                    f"{folder}/values.yaml", f"{FAMILY}/values.yaml.j2", context, f"{key}.deploy"
+                    f"{folder}/values.yaml",
+                    f"{FAMILY}/values.yaml.j2",
+                    Values(lines(values)),
+                    f"{key}.deploy",
                 )
                 yield self._file(
                     f"{folder}/{layout.HELM_IMAGE_FILE}",
                     f"{FAMILY}/image.yaml.j2",
-                    {"module": workload.name, "environment": env.name},
+                    Pin(workload.name, env.name),
                     f"{key}.name",
                     Ownership.SCAFFOLD,
                 )
@@ -235,7 +235,7 @@ class Layout:
         yield self._file(
             f"{folder}/{layout.KUSTOMIZE_IMAGE_FILE}",
             f"{KUSTOMIZE}/image-component.yaml.j2",
-            {"image": workload.image, "module": workload.name, "environment": env.name},
+            ImageComponent(workload.image, workload.name, env.name),
             f"{key}.name",
             Ownership.SCAFFOLD,
         )
@@ -243,11 +243,7 @@ class Layout:
 
     def outputs(self, workload: kv.Workload, env: Environment, template: str) -> OutputFile:
         """The pipeline-owned identity ids of one module in one environment (scaffold)."""
-        context = {
-            "module": workload.name,
-            "environment": env.name,
-            "name": objects.outputs_config_map(workload),
-        }
+        context = Pin(workload.name, env.name, objects.outputs_config_map(workload))
         path = layout.outputs_file(self.project.manifests, env.name, workload.name)
         return self._file(
             path, template, context, f"{workload.module.key_path}.name", Ownership.SCAFFOLD

@@ -9,14 +9,16 @@ A spec value can therefore never be evaluated as a Helm template.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from compiler import layout
+from compiler.contexts import TemplateContext
 from compiler.ir import OutputFile
 from compiler.kubernetes import values as kv
 from compiler.resolve.model import Project
-from compiler.serialize import lines
+from compiler.serialize import Line, lines
 from compiler.targets.helm.schema import values_schema
 
 FAMILY = "helm"
@@ -79,11 +81,9 @@ def chart_files(workload: kv.Workload) -> Iterator[OutputFile]:
     root = f"{module.repository}/{layout.chart_path(module.name)}"
     key = module.key_path
     values = kv.chart_values(workload)
-    context: dict[str, Any] = {
-        "chart": chart_metadata(workload),
-        "lines": lines(values, VALUES_COMMENTS),
-        "schema": values_schema(values),
-    }
+    context = ChartContext(
+        chart_metadata(workload), lines(values, VALUES_COMMENTS), values_schema(values)
+    )
 
     def managed(path: str, template: str, key_path: str = key) -> OutputFile:
         return project.file(f"{root}/{path}", f"{FAMILY}/chart/{template}", context, key_path)
@@ -96,14 +96,35 @@ def chart_files(workload: kv.Workload) -> Iterator[OutputFile]:
         yield managed(f"templates/{template}", f"templates/{template}.j2")
 
 
-def chart_metadata(workload: kv.Workload) -> dict[str, str]:
+@dataclass(frozen=True)
+class ChartMetadata:
+    name: str
+    description: str
+    version: str
+    kube_version: str
+    component: str
+    tenant: str
+    project: str
+
+
+@dataclass(frozen=True)
+class ChartContext(TemplateContext):
+    """What every file of a chart prints: its metadata, values and values schema."""
+
+    chart: ChartMetadata
+    lines: list[Line]
+    """values.yaml, as the serializer's lines (with the section comments)."""
+    schema: Mapping[str, Any]
+
+
+def chart_metadata(workload: kv.Workload) -> ChartMetadata:
     project = workload.project
-    return {
-        "name": workload.name,
-        "description": f"The {workload.name} {workload.module.type} of {project.tenant}/{project.name}",
-        "version": kv.chart_version(),
-        "kube_version": KUBE_VERSION,
-        "component": workload.component,
-        "tenant": project.tenant,
-        "project": project.name,
-    }
+    return ChartMetadata(
+        name=workload.name,
+        description=f"The {workload.name} {workload.module.type} of {project.tenant}/{project.name}",
+        version=kv.chart_version(),
+        kube_version=KUBE_VERSION,
+        component=workload.component,
+        tenant=project.tenant,
+        project=project.name,
+    )
