@@ -29,7 +29,7 @@ from compiler.kubernetes import objects as k
 from compiler.kubernetes import values as kv
 from compiler.resolve.model import Environment, Project
 from compiler.serialize import lines
-from compiler.targets.gitops import objects
+from compiler.targets.gitops import argocd, flux, objects, overlays
 from compiler.targets.gitops.context import (
     Documents,
     EnvironmentRow,
@@ -110,13 +110,11 @@ class Layout:
         if self.project.engine == "argocd":
             yield from self.argocd_files()
             return
-        yield self.document(
-            "flux/source.yaml", [objects.flux_gitops_source(self.project)], KEY_GITOPS
-        )
+        yield self.document("flux/source.yaml", [flux.flux_gitops_source(self.project)], KEY_GITOPS)
         for env in self.project.environments:
             docs = [
                 objects.namespace(self.project, env),
-                objects.flux_kustomization(self.project, env),
+                flux.flux_kustomization(self.project, env),
             ]
             yield self.document(f"flux/{env.name}.yaml", docs, env.key_path)
 
@@ -124,24 +122,22 @@ class Layout:
         """The AppProject and Applications, built by the root Application from `argocd/`."""
         yield self.document(
             "argocd/appproject.yaml",
-            [objects.app_project(self.project, self.workloads)],
+            [argocd.app_project(self.project, self.workloads)],
             KEY_GITOPS,
         )
         apps = []
         for env in self.project.environments:
-            for name, app in objects.argocd_applications(self.project, self.workloads, env):
+            for name, app in argocd.argocd_applications(self.project, self.workloads, env):
                 apps.append(f"applications/{name}.yaml")
                 yield self.document(f"argocd/{apps[-1]}", [app], env.key_path)
-        pins = objects.argocd_revision_pins(self.project, self.workloads)
+        pins = argocd.argocd_revision_pins(self.project, self.workloads)
         config = objects.kustomization(
             resources=["appproject.yaml", *apps, *(p.path.removeprefix("argocd/") for p in pins)]
         )
         if pins:
             config["replacements"] = [objects.revision_replacement(pin) for pin in pins]
         yield self.document("argocd/kustomization.yaml", [config], KEY_GITOPS, KUSTOMIZE)
-        yield self.document(
-            "argocd/root.yaml", [objects.root_application(self.project)], KEY_GITOPS
-        )
+        yield self.document("argocd/root.yaml", [argocd.root_application(self.project)], KEY_GITOPS)
 
     def revision(self, workload: kv.Workload, env: Environment) -> OutputFile:
         """The pipeline-owned chart revision of one module in one environment (scaffold)."""
@@ -180,12 +176,12 @@ class Layout:
                 yield self.revision(workload, env)
                 if self.project.engine == "flux":
                     docs = [
-                        objects.flux_chart_source(self.project, workload),
-                        objects.helm_release(workload),
+                        flux.flux_chart_source(self.project, workload),
+                        flux.helm_release(workload),
                     ]
                     yield self.document(f"{folder}/helmrelease.yaml", docs, key)
             if self.project.engine == "flux":
-                config = objects.flux_environment_kustomization(self.project, self.workloads, env)
+                config = flux.flux_environment_kustomization(self.project, self.workloads, env)
                 yield self.document(
                     f"environments/{env.name}/kustomization.yaml",
                     [config],
@@ -219,8 +215,8 @@ class Layout:
         config = objects.kustomization(resources=names)
         yield self.document(f"base/{workload.name}/kustomization.yaml", [config], key, KUSTOMIZE)
         yield self.document(
-            f"base/{workload.name}/{objects.PROMOTION_COMPONENT}/kustomization.yaml",
-            [objects.promotion_component(workload)],
+            f"base/{workload.name}/{overlays.PROMOTION_COMPONENT}/kustomization.yaml",
+            [overlays.promotion_component(workload)],
             key,
             KUSTOMIZE,
         )
@@ -228,7 +224,7 @@ class Layout:
     def _overlay(self, workload: kv.Workload, env: Environment) -> Iterator[OutputFile]:
         folder = layout.overlay_folder(env.name, workload.name)
         key = workload.module.key_path
-        overlay = objects.overlay(workload, env)
+        overlay = overlays.overlay(workload, env)
         for name, docs in overlay.files.items():
             yield self.document(f"{folder}/{name}", docs, key, KUSTOMIZE)
         yield self.document(f"{folder}/kustomization.yaml", [overlay.kustomization], key, KUSTOMIZE)
@@ -243,7 +239,7 @@ class Layout:
 
     def outputs(self, workload: kv.Workload, env: Environment, template: str) -> OutputFile:
         """The pipeline-owned identity ids of one module in one environment (scaffold)."""
-        context = Pin(workload.name, env.name, objects.outputs_config_map(workload))
+        context = Pin(workload.name, env.name, overlays.outputs_config_map(workload))
         path = layout.outputs_file(self.project.manifests, env.name, workload.name)
         return self._file(
             path, template, context, f"{workload.module.key_path}.name", Ownership.SCAFFOLD
