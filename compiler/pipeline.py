@@ -24,7 +24,9 @@ from compiler.plan.select import select_changes
 from compiler.resolve import Estate, resolve
 from compiler.settings import Settings
 from compiler.spec.cache import SpecCache, cache_folder, reader_salt, remember
-from compiler.spec.load import LoadLimits, discover, load_files
+from compiler.spec.discover import discover
+from compiler.spec.limits import LoadLimits
+from compiler.spec.load import load_files
 from compiler.spec.validate import Spec, Trusted, validate_documents
 from compiler.staging import Staged, discard, finish, stage_folder
 from compiler.targets import TARGETS, Target

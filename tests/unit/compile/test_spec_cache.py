@@ -11,7 +11,9 @@ import pytest
 from compiler.errors import SpecError
 from compiler.spec import load
 from compiler.spec.cache import cache_folder
-from compiler.spec.load import discover, load_files
+from compiler.spec.discover import discover
+from compiler.spec.limits import LoadLimits
+from compiler.spec.load import load_files
 from tests.unit.compile.helpers import compile_into, platform_repo, tree
 
 ORDERS = "specs/northwind/orders.yaml"
@@ -20,13 +22,13 @@ ORDERS = "specs/northwind/orders.yaml"
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Spy on the YAML parse: the texts parsed in this run (their first `name:` line)."""
     parsed: list[str] = []
-    real = load._fast_documents
+    real = load.fast_documents
 
-    def spy(text: str, limits: load.LoadLimits):  # type: ignore[no-untyped-def]
+    def spy(text: str, limits: LoadLimits):  # type: ignore[no-untyped-def]
         parsed.append(next(line for line in text.splitlines() if line.startswith("  name:")))
         return real(text, limits)
 
-    monkeypatch.setattr(load, "_fast_documents", spy)
+    monkeypatch.setattr(load, "fast_documents", spy)
     return parsed
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.spec.load import discover, load_files
+from compiler.spec.discover import discover
+from compiler.spec.load import load_files
 from compiler.spec.rules import ProjectSource
 from compiler.spec.tenant import TenantSource, merge
 from compiler.spec.validate import validate_document

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from compiler.errors import UsageError
-from compiler.spec.load import LoadLimits, discover, load_file
+from compiler.spec.discover import discover
+from compiler.spec.limits import LoadLimits
+from compiler.spec.load import load_file
 from tests.conftest import SPECS
 
 

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.cli import cli
-from compiler.spec.load import discover, load_files
+from compiler.spec.discover import discover
+from compiler.spec.load import load_files
 from compiler.spec.models import Project
 from compiler.spec.schema import spec_validator
 from tests.conftest import CASES, ROOT, SPECS
