@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.resolve.model import Environment, Module, Project
-from compiler.spec.models import Microservice, Worker
+from compiler.spec.models.modules import Microservice, Worker
 from compiler.version import __version__
 
 APP_UID = 1654

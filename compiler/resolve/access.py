@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compiler.resolve.model import Environment, Module, Project
-from compiler.spec.models import Secret
+from compiler.spec.models.modules import Secret
 
 ACR_SUFFIX = ".azurecr.io"
 

@@ -25,7 +25,8 @@ from compiler.resolve.model import (
     Store,
 )
 from compiler.resolve.network import network_problems
-from compiler.spec.models import Library, Tool
+from compiler.spec.models.modules import Library
+from compiler.spec.models.settings import Tool
 from compiler.spec.source import ProjectSource
 from compiler.spec.validate import Spec
 from compiler.version import __version__

@@ -17,7 +17,7 @@ from compiler.errors import Diagnostic
 from compiler.ir import Lineage, OutputFile, Ownership
 from compiler.plan import naming
 from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import Secret
+from compiler.spec.models.modules import Secret
 from compiler.spec.source import ProjectSource
 from compiler.spec.tenant import TenantHome, default_home
 

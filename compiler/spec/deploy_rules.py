@@ -10,7 +10,7 @@ from compiler.errors import Diagnostic
 from compiler.spec.azure_regions import AZURE_REGIONS
 from compiler.spec.hints import did_you_mean
 from compiler.spec.locate import Path_
-from compiler.spec.models import Worker
+from compiler.spec.models.modules import Worker
 from compiler.spec.source import ProjectSource
 
 

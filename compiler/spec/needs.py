@@ -12,7 +12,8 @@ from typing import Any
 
 from compiler.errors import Diagnostic
 from compiler.spec.hints import modules_phrase
-from compiler.spec.models import Infrastructure, Library, Microservice, Project, Worker
+from compiler.spec.models.documents import Project
+from compiler.spec.models.modules import Infrastructure, Library, Microservice, Worker
 from compiler.spec.source import ProjectSource
 
 

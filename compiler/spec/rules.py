@@ -20,7 +20,7 @@ from compiler.spec.deploy_rules import (
 )
 from compiler.spec.hints import count_phrase, did_you_mean, modules_phrase
 from compiler.spec.locate import Path_
-from compiler.spec.models import Microservice, Worker
+from compiler.spec.models.modules import Microservice, Worker
 from compiler.spec.needs import required_settings
 from compiler.spec.quantities import parse_cpu, parse_memory
 from compiler.spec.source import ProjectSource

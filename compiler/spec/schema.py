@@ -27,7 +27,8 @@ from compiler.errors import Diagnostic
 from compiler.spec.hints import did_you_mean
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import format_path
-from compiler.spec.models import API_VERSION, KINDS, MODULE_TYPES
+from compiler.spec.models.documents import API_VERSION, KINDS
+from compiler.spec.models.modules import MODULE_TYPES
 from compiler.spec.secrets import secret_kind
 
 SCHEMA_ID = "https://shipspec.dev/schema/v1/spec.json"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import ApproverGroup, Project
+from compiler.spec.models.documents import ApproverGroup, Project
 
 if TYPE_CHECKING:
     from compiler.spec.tenant import TenantHome

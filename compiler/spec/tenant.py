@@ -24,15 +24,8 @@ from dataclasses import dataclass, field, replace
 from compiler.errors import Diagnostic, SourceSpan
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import Path_, format_path
-from compiler.spec.models import (
-    INHERITED,
-    INHERITED_TOOL,
-    BranchPolicies,
-    ProjectSpec,
-    Repositories,
-    Tenant,
-    Tool,
-)
+from compiler.spec.models.documents import INHERITED, INHERITED_TOOL, ProjectSpec, Tenant
+from compiler.spec.models.settings import BranchPolicies, Repositories, Tool
 from compiler.spec.source import ProjectSource
 
 

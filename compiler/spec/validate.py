@@ -18,7 +18,7 @@ from compiler.spec.expressions import find_pipeline_expressions
 from compiler.spec.hints import did_you_mean
 from compiler.spec.load import RawDocument
 from compiler.spec.locate import format_path
-from compiler.spec.models import API_VERSION, KINDS, Project, Tenant
+from compiler.spec.models.documents import API_VERSION, KINDS, Project, Tenant
 from compiler.spec.schema import describe, schema_diagnostics
 from compiler.spec.secrets import find_literal_secrets
 from compiler.spec.source import ProjectSource

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from compiler.cli import cli
 from compiler.spec.discover import discover
 from compiler.spec.load import load_files
-from compiler.spec.models import Project
+from compiler.spec.models.documents import Project
 from compiler.spec.schema import spec_validator
 from tests.conftest import CASES, ROOT, SPECS
 
