@@ -1,25 +1,16 @@
-"""The ``azure-devops`` provider, through the official azure-devops Python SDK.
+"""The ``azure-devops`` provider: repositories, tags, branch policies and pull requests.
 
 Organization and project come from each repository's `.shipspec/repository.json`
 (the spec); the token from ``AZURE_DEVOPS_EXT_PAT`` or ``SYSTEM_ACCESSTOKEN``.
-
-Every SDK call goes through :meth:`AzureDevOpsProvider.call`, the one place that
-knows HTTP: msrest's own hidden retries are switched off so that
-:class:`~compiler.publish.retry.RetryPolicy` is the only (bounded, logged) one; a
-response hook remembers each answer's status so that errors are classified by
-status rather than by message: 401/403 name the missing permission, 404 is "absent",
-429/5xx and network errors are retried, anything else fails with the host's message.
+Every call goes through :class:`~compiler.publish.providers.azure_transport.AzureDevOpsTransport`,
+the one place that knows HTTP.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
-import requests
-from azure.devops.credentials import BasicAuthentication
 from azure.devops.v7_1.core.core_client import CoreClient
 from azure.devops.v7_1.git.git_client import GitClient
 from azure.devops.v7_1.git.models import (
@@ -30,21 +21,15 @@ from azure.devops.v7_1.git.models import (
     GitRepositoryCreateOptions,
     TeamProjectReference,
 )
-from azure.devops.v7_1.location.location_client import LocationClient
-from msrest.exceptions import ClientException
 
 from compiler.errors import ExternalError, UsageError
-from compiler.publish.errors import AuthError, TransientError
 from compiler.publish.inputs import RepoTarget
 from compiler.publish.providers import PullRequestDraft, PullRequestInfo, RemoteRepository
 from compiler.publish.providers.azure_policies import BranchPolicyApplier
+from compiler.publish.providers.azure_transport import READ, Absent, AzureDevOpsTransport, Conflict
 from compiler.publish.retry import RetryPolicy
-from compiler.publish.secrets import Secret, git_auth_environment, redact, token_from_environment
+from compiler.publish.secrets import git_auth_environment, token_from_environment
 
-log = logging.getLogger("shipspec.publish")
-T = TypeVar("T")
-
-READ = "Code (Read) — the identity needs Read on the repository"
 CREATE_REPO = "Code (Read & write) — the identity needs Create repository in the project"
 PULL_REQUESTS = "Code (Read & write) — the identity needs Contribute to pull requests"
 TAG = "Code (Read & write) — the identity needs Create tag on the repository"
@@ -52,39 +37,8 @@ MANAGE_REPO = "Code (Read, write & manage) — the identity needs Edit repositor
 ZERO = "0" * 40
 
 
-class Absent(Exception):
-    """404: the thing asked for does not exist."""
-
-
-class Conflict(Exception):
-    """409: e.g. an active pull request for these branches already exists."""
-
-
-@dataclass
-class _Observed:
-    status: int | None = None
-    retry_after: float | None = None
-
-
-class AzureDevOpsProvider:
+class AzureDevOpsProvider(AzureDevOpsTransport):
     name = "azure-devops"
-
-    def __init__(
-        self, token: Secret, url_template: str, retry: RetryPolicy, *, timeout: float = 30
-    ) -> None:
-        if "{organization}" not in url_template:
-            raise UsageError(
-                f"--azure-devops-url {url_template!r} needs {{organization}}",
-                hint="e.g. https://dev.azure.com/{organization}",
-            )
-        self._token = token
-        self._creds = BasicAuthentication("", token.reveal())
-        self.url_template = url_template
-        self.retry = retry
-        self.timeout = timeout
-        self._observed = _Observed()
-        self._clients: dict[tuple[str, type], Any] = {}
-        self._areas: dict[str, dict[str, str]] = {}
 
     @classmethod
     def from_options(
@@ -95,97 +49,6 @@ class AzureDevOpsProvider:
     def git_environment(self) -> Mapping[str, str]:
         return git_auth_environment(self._token)
 
-    # --- the one place that talks HTTP ---------------------------------------------------------
-
-    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._observed.status = response.status_code
-        after = response.headers.get("Retry-After", "")
-        self._observed.retry_after = float(after) if after.isdigit() else None
-
-    def _configure(self, client: Any) -> Any:
-        # msrest retries 5xx (and POSTs) on its own, silently; switch that off so that
-        # the RetryPolicy is the only retry loop (mutated in place: msrest reads extra
-        # attributes of its own Retry object).
-        client.config.retry_policy.retries = 0
-        policy = client.config.retry_policy.policy
-        policy.status = 0
-        policy.status_forcelist = frozenset()
-        policy.respect_retry_after_header = False
-        policy.raise_on_status = False
-        client.config.connection.timeout = self.timeout
-        client.config.hooks.append(self._observe)
-        client.add_user_agent("shipspec")
-        return client
-
-    def call(self, what: str, permission: str, call: Callable[[], T]) -> T:
-        return self.retry.run(what, lambda: self._once(what, permission, call))
-
-    def _once(self, what: str, permission: str, call: Callable[[], T]) -> T:
-        self._observed = _Observed()
-        try:
-            return call()
-        except (ClientException, requests.RequestException) as error:
-            raise self._classify(what, permission, error) from None
-
-    def _classify(self, what: str, permission: str, error: Exception) -> Exception:
-        status = self._observed.status
-        detail = redact(_message(error))
-        if status is None:
-            return TransientError(f"{what}: Azure DevOps could not be reached: {detail}")
-        if status in (401, 403):
-            reason = "rejected the token" if status == 401 else "refused the token's identity"
-            return AuthError(
-                f"{what}: Azure DevOps {reason} (HTTP {status}); missing permission: {permission}",
-                hint="check AZURE_DEVOPS_EXT_PAT / SYSTEM_ACCESSTOKEN: not expired, scoped to this "
-                "organization, and its identity holds the permission named above",
-            )
-        if status == 404:
-            return Absent(detail)
-        if status == 409:
-            return Conflict(detail)
-        if status == 429 or status >= 500:
-            return TransientError(
-                f"{what}: Azure DevOps answered HTTP {status}: {detail}",
-                retry_after=self._observed.retry_after,
-            )
-        return ExternalError(f"{what}: Azure DevOps answered HTTP {status}: {detail}")
-
-    def client(self, organization: str, kind: type[T]) -> T:
-        key = (organization, kind)
-        if key not in self._clients:
-            url = self._area_url(organization, kind.resource_area_identifier)  # type: ignore[attr-defined]
-            self._clients[key] = self._configure(kind(url, self._creds))
-        return self._clients[key]  # type: ignore[no-any-return]
-
-    def raw(
-        self,
-        organization: str,
-        kind: type,
-        what: str,
-        permission: str,
-        method: str,
-        location: str,
-        version: str,
-        route: Mapping[str, str],
-        query: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> Any:
-        """A call through the SDK's transport, answered as JSON (for models that drop fields)."""
-        client = self.client(organization, kind)
-
-        def send() -> Any:
-            response = client._send(
-                http_method=method,
-                location_id=location,
-                version=version,
-                route_values=dict(route),
-                query_parameters=dict(query or {}),
-                content=body,
-            )
-            return response.json() if response.content else None
-
-        return self.call(what, permission, send)
-
     def retire(self, orphan: Any, *, dry_run: bool) -> list[str]:
         from compiler.publish.providers.azure_retire import retire
 
@@ -195,22 +58,6 @@ class AzureDevOpsProvider:
         from compiler.publish.providers.azure_setup import Setups
 
         return Setups(self, dry_run)
-
-    def _area_url(self, organization: str, area: str | None) -> str:
-        """Where a resource area is served (what the SDK's Connection would look up)."""
-        base = self.url_template.format(organization=organization)
-        if area is None:
-            return base
-        if organization not in self._areas:
-            locations = self._configure(LocationClient(base, self._creds))
-            try:
-                areas = self.call(
-                    f"discover {base}", READ, lambda: locations.get_resource_areas() or []
-                )
-            except Absent:
-                areas = []
-            self._areas[organization] = {a.id.lower(): a.location_url for a in areas}
-        return self._areas[organization].get(area.lower(), base)
 
     # --- repositories --------------------------------------------------------------------------
 
@@ -421,8 +268,3 @@ def _where(target: RepoTarget) -> tuple[str, str]:
             "(publish reads .shipspec/repository.json)",
         )
     return config.organization, config.project
-
-
-def _message(error: Exception) -> str:
-    text = getattr(error, "message", None) or str(error)
-    return " ".join(str(text).split())[:300]
