@@ -11,7 +11,7 @@ from compiler.errors import UsageError
 from compiler.outlock import output_lock
 from compiler.publish import PROVIDERS, PublishOptions, PublishResult, RepoResult, run
 from compiler.publish.git import Identity
-from compiler.publish.stage import BOT
+from compiler.publish.options import BOT
 from compiler.report import Outcome
 from compiler.settings import load_settings
 from compiler.state.engine import ENV_VAR

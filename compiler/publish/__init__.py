@@ -10,13 +10,14 @@ from pathlib import Path
 
 from compiler.errors import UsageError
 from compiler.publish.inputs import discover
+from compiler.publish.options import BOT, Context, PublishOptions
 from compiler.publish.providers import PROVIDERS, Provider, registry
 from compiler.publish.providers.cached import CachedProvider
 from compiler.publish.record import Recorder
 from compiler.publish.result import PublishResult, RepoResult
 from compiler.publish.retry import RetryPolicy
 from compiler.publish.secrets import token_from_environment
-from compiler.publish.stage import BOT, Context, PublishOptions, publish
+from compiler.publish.stage import publish
 from compiler.state import Store
 from compiler.state.engine import resolve_url
 

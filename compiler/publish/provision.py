@@ -22,7 +22,7 @@ from compiler.publish.providers import RemoteRepository
 from compiler.publish.result import RepoResult
 
 if TYPE_CHECKING:
-    from compiler.publish.stage import Context
+    from compiler.publish.options import Context
 
 
 class Setup:

@@ -32,7 +32,7 @@ from compiler.publish.result import RepoResult
 from compiler.publish.secrets import redact
 
 if TYPE_CHECKING:
-    from compiler.publish.stage import Context
+    from compiler.publish.options import Context
 
 Project = tuple[str, str]
 FAILED = ("failed", "refused", "skipped")

@@ -20,7 +20,7 @@ from compiler.publish.result import RepoResult
 from compiler.targets.azure_pipelines.contract import TEMPLATE_FILES
 
 if TYPE_CHECKING:
-    from compiler.publish.stage import Context
+    from compiler.publish.options import Context
 
 TEMPLATES_FOLDER = "/_tenant/pipeline-templates/"
 VERSION_FILE = "VERSION"
