@@ -16,7 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.emit import Drift, EmitSummary, ProjectOutput, Selection, folder_drifts, recover_all
+from compiler.drift import Drift, folder_drifts
+from compiler.emit import EmitSummary, ProjectOutput, Selection, recover_all
 from compiler.errors import ShipspecError, SpecError, UsageError
 from compiler.incremental import Snapshot, previous_of, record_code_set
 from compiler.plan.build import FolderJob, Planned, folder_jobs, plan_job
