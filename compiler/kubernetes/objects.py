@@ -1,9 +1,8 @@
-"""Kubernetes objects of a workload as plain data: the Kustomize base and the overlays' Rollouts.
+"""Kubernetes objects of a workload as plain data, one builder per object.
 
-These builders mirror the chart's templates (`templates/helm/chart/templates/`):
-a test renders the chart with Helm's engine and requires the same objects, field
-for field, as :func:`workload_objects` with the chart's default values (only the
-`helm.sh/chart` label and the `managed-by` value differ, by design).
+The Kustomize base assembles them (:mod:`compiler.kubernetes.workload`) and the
+GitOps overlays reuse them for what differs per environment (Rollouts, services,
+pod templates).  They mirror the chart's templates field for field.
 """
 
 from __future__ import annotations
@@ -11,49 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.kubernetes import values as kv
-from compiler.resolve.model import Environment
-
-MANAGED_BY = "kustomize"
-
-Obj = dict[str, Any]
-
-
-def labels(workload: kv.Workload) -> dict[str, str]:
-    return {
-        **selector(workload),
-        "app.kubernetes.io/component": workload.component,
-        "app.kubernetes.io/part-of": workload.project.name,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-    }
-
-
-def selector(workload: kv.Workload) -> dict[str, str]:
-    return {"app.kubernetes.io/name": workload.name, "app.kubernetes.io/instance": workload.name}
-
-
-def _meta(workload: kv.Workload, name: str | None = None, **extra: Any) -> Obj:
-    return {"name": name or workload.name, "labels": labels(workload), **extra}
-
-
-def workload_objects(workload: kv.Workload, environment: Environment | None = None) -> list[Obj]:
-    """Every object the chart renders for these values, in a stable order."""
-    values = kv.merged_values(workload, environment)
-    rollout = values["strategy"]["type"] in kv.ROLLOUT_STRATEGIES
-    objects = [service_account(workload), config_map(workload)]
-    objects += [secret_provider_class(workload, vault) for vault in values["secrets"]["vaults"]]
-    objects.append(rollout_object(workload, values) if rollout else deployment(workload, values))
-    if workload.has_service or values["strategy"]["type"] == "blueGreen":
-        objects.append(service(workload, values))
-    if values["strategy"]["type"] == "blueGreen":
-        objects.append(service(workload, values, "-preview"))
-    if values["autoscaling"]["enabled"]:
-        objects.append(autoscaler(workload, values, rollout))
-    if pods(values) > 1:
-        objects.append(disruption_budget(workload, values))
-    if values["ingress"]["enabled"] and workload.has_service and workload.port:
-        objects.append(ingress(workload, values))
-    objects.append(network_policy(workload, values))
-    return objects
+from compiler.kubernetes.metadata import Obj, meta, promoted_meta, selector
 
 
 def pods(values: dict[str, Any]) -> int:
@@ -66,7 +23,7 @@ def service_account(workload: kv.Workload) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": _meta(workload, annotations=annotations),
+        "metadata": meta(workload, annotations=annotations),
         "automountServiceAccountToken": False,
     }
 
@@ -75,7 +32,7 @@ def config_map(workload: kv.Workload) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _meta(workload),
+        "metadata": meta(workload),
         "data": kv.config_data(workload),
     }
 
@@ -92,7 +49,7 @@ def secret_provider_class(workload: kv.Workload, vault: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "secrets-store.csi.x-k8s.io/v1",
         "kind": "SecretProviderClass",
-        "metadata": _meta(workload, name),
+        "metadata": meta(workload, name),
         "spec": {
             "provider": "azure",
             "parameters": {
@@ -121,38 +78,17 @@ def _image(values: dict[str, Any]) -> str:
     return f"{image['repository']}@{image['digest'] or 'sha256:' + kv.UNPROMOTED}"
 
 
-def _promoted_meta(workload: kv.Workload, values: dict[str, Any], name: str | None = None) -> Obj:
-    """Metadata of an object that runs only once promoted: it carries the digest it runs."""
-    pinned = values["image"]["digest"].removeprefix("sha256:") or kv.UNPROMOTED
-    return _meta(workload, name, annotations={kv.DIGEST_ANNOTATION: pinned})
-
-
 def container(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     port = values["container"].get("port")
     vaults = values["secrets"]["vaults"]
     spec: Obj = {"name": workload.name, "image": _image(values), "imagePullPolicy": "IfNotPresent"}
     if port:
         spec["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
-    env: list[Obj] = [{"name": "ASPNETCORE_HTTP_PORTS", "value": str(port)}] if port else []
-    for vault in vaults:
-        secret = vault_object_name(workload, vault)
-        env += [
-            {"name": ref["env"], "valueFrom": {"secretKeyRef": {"name": secret, "key": ref["env"]}}}
-            for ref in vault["env"]
-        ]
+    env = _env(workload, port, vaults)
     if env:
         spec["env"] = env
     spec["envFrom"] = [{"configMapRef": {"name": workload.name}}]
-    if port:
-        health = values["container"]["health"]
-        spec["livenessProbe"] = _probe(health["liveness"], initialDelaySeconds=10, periodSeconds=10)
-        spec["readinessProbe"] = _probe(health["readiness"], periodSeconds=5)
-    else:
-        heartbeat = values["container"]["heartbeat"]
-        spec["livenessProbe"] = _exec_probe(
-            heartbeat_fresh(heartbeat), initialDelaySeconds=30, periodSeconds=30
-        )
-        spec["readinessProbe"] = _exec_probe(f"test -f {heartbeat}", periodSeconds=10)
+    spec.update(_probes(values["container"], port))
     spec["resources"] = values["resources"]
     spec["securityContext"] = {
         "allowPrivilegeEscalation": False,
@@ -169,6 +105,35 @@ def container(workload: kv.Workload, values: dict[str, Any]) -> Obj:
         for vault in vaults
     ]
     return spec
+
+
+def _env(workload: kv.Workload, port: int | None, vaults: list[dict[str, Any]]) -> list[Obj]:
+    """The port ASP.NET Core listens on, then each Key Vault secret the module reads."""
+    env: list[Obj] = [{"name": "ASPNETCORE_HTTP_PORTS", "value": str(port)}] if port else []
+    for vault in vaults:
+        secret = vault_object_name(workload, vault)
+        env += [
+            {"name": ref["env"], "valueFrom": {"secretKeyRef": {"name": secret, "key": ref["env"]}}}
+            for ref in vault["env"]
+        ]
+    return env
+
+
+def _probes(settings: dict[str, Any], port: int | None) -> Obj:
+    """HTTP health endpoints where the module serves a port, else its heartbeat file."""
+    if port:
+        health = settings["health"]
+        return {
+            "livenessProbe": _probe(health["liveness"], initialDelaySeconds=10, periodSeconds=10),
+            "readinessProbe": _probe(health["readiness"], periodSeconds=5),
+        }
+    heartbeat = settings["heartbeat"]
+    return {
+        "livenessProbe": _exec_probe(
+            heartbeat_fresh(heartbeat), initialDelaySeconds=30, periodSeconds=30
+        ),
+        "readinessProbe": _exec_probe(f"test -f {heartbeat}", periodSeconds=10),
+    }
 
 
 def _probe(path: str, **timing: int) -> Obj:
@@ -242,7 +207,7 @@ def deployment(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _promoted_meta(workload, values),
+        "metadata": promoted_meta(workload, values),
         "spec": _controller_spec(workload, values, strategy),
     }
 
@@ -269,7 +234,7 @@ def rollout_object(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": _promoted_meta(workload, values),
+        "metadata": promoted_meta(workload, values),
         "spec": _controller_spec(workload, values, rollout_strategy(workload, values)),
     }
 
@@ -291,7 +256,7 @@ def service(workload: kv.Workload, values: dict[str, Any], suffix: str = "") -> 
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _meta(workload, workload.name + suffix),
+        "metadata": meta(workload, workload.name + suffix),
         "spec": spec,
     }
 
@@ -311,7 +276,7 @@ def autoscaler(workload: kv.Workload, values: dict[str, Any], rollout: bool) -> 
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": _promoted_meta(workload, values),
+        "metadata": promoted_meta(workload, values),
         "spec": {
             "scaleTargetRef": scale_target(workload, rollout),
             "minReplicas": autoscaling["minReplicas"],
@@ -325,7 +290,7 @@ def disruption_budget(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": _promoted_meta(workload, values),
+        "metadata": promoted_meta(workload, values),
         "spec": {
             "minAvailable": values["podDisruptionBudget"]["minAvailable"],
             "selector": {"matchLabels": selector(workload)},
@@ -344,62 +309,6 @@ def ingress(workload: kv.Workload, values: dict[str, Any]) -> Obj:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": _promoted_meta(workload, values),
+        "metadata": promoted_meta(workload, values),
         "spec": spec,
-    }
-
-
-def file_name(obj: Obj) -> str:
-    """One object per file in the base: `deployment.yaml`, `service-preview.yaml`, ..."""
-    kind = obj["kind"].lower()
-    if kind == "horizontalpodautoscaler":
-        kind = "hpa"
-    elif kind == "poddisruptionbudget":
-        kind = "pdb"
-    name = obj["metadata"]["name"]
-    suffix = name.removeprefix(obj["metadata"]["labels"]["app.kubernetes.io/instance"])
-    return f"{kind}{suffix}.yaml"
-
-
-def network_policy(workload: kv.Workload, values: dict[str, Any]) -> Obj:
-    """Default deny for the module's pods, then what its ingress and dependencies need."""
-    policy = values["networkPolicy"]
-    port = values["container"].get("port")
-    peers: list[Obj] = []
-    if values["ingress"]["enabled"] and port:
-        namespace = {"kubernetes.io/metadata.name": policy["ingressNamespace"]}
-        peers.append({"namespaceSelector": {"matchLabels": namespace}})
-    peers += [
-        {"podSelector": {"matchLabels": {"app.kubernetes.io/instance": name}}}
-        for name in policy["dependents"]
-    ]
-    ingress = [{"from": peers, "ports": [{"protocol": "TCP", "port": port}]}] if peers else []
-    dns = {
-        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-        "podSelector": {"matchLabels": kv.DNS_SELECTOR},
-    }
-    egress: list[Obj] = [
-        {
-            "to": [dns],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        }
-    ]
-    egress += [
-        {
-            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/instance": d["name"]}}}],
-            "ports": [{"protocol": "TCP", "port": d["port"]}],
-        }
-        for d in policy["dependencies"]
-    ]
-    egress.append({"ports": [{"protocol": "TCP", "port": p} for p in policy["egressPorts"]]})
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": _meta(workload),
-        "spec": {
-            "podSelector": {"matchLabels": selector(workload)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
-        },
     }

@@ -25,8 +25,8 @@ from typing import Any
 from compiler import layout
 from compiler.contexts import TemplateContext
 from compiler.ir import OutputFile, Ownership
-from compiler.kubernetes import objects as k
 from compiler.kubernetes import values as kv
+from compiler.kubernetes import workload as k
 from compiler.resolve.model import Environment, Project
 from compiler.serialize import lines
 from compiler.targets.gitops import argocd, flux, objects, overlays
