@@ -35,17 +35,16 @@ from compiler.version import __version__
 
 @functools.cache
 def code_set_hash() -> str:
-    """One hash of the templates and the output-shaping code (computed once per process)."""
+    """One hash of the templates and of the whole package (computed once per process).
+
+    Every module counts, not a list of the ones that shape output: a list goes stale the
+    day a target imports a new module (the layout, a context, a helper), and then a code
+    change would leave an output folder "up to date" with the old bytes.  A change to code
+    that shapes nothing costs one full render, never a manifest change.
+    """
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    roots = [(templates_root(), templates_root().parent)]
-    roots += [
-        (package / name, package.parent)
-        for name in (
-            *("plan", "resolve", "targets", "kubernetes", "spec"),
-            *("serialize.py", "render.py", "ir.py", "emit.py"),
-        )
-    ]
+    roots = [(templates_root(), templates_root().parent), (package, package.parent)]
     for root, base in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:

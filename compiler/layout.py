@@ -24,6 +24,19 @@ HELM_IMAGE_FILE = "image.yaml"
 KUSTOMIZE_IMAGE_FILE = "image/kustomization.yaml"
 """Per environment and module (Kustomize layout): a Component whose `images[0].digest` is the pin."""
 
+KUSTOMIZE_RELEASE_FILE = "release.yaml"
+"""Per environment and module (Kustomize layout): what the environment runs, as of its last
+promotion - the base the environment before it ran, then its own objects - written by
+`shipspec gitops set-image`; the overlay reads it instead of `base/<module>/`."""
+KUSTOMIZE_NEXT_FILE = "next.yaml"
+"""Beside each release (Kustomize layout, pipeline-owned, not applied): the later environments'
+own objects of the state the release was taken from - what the next promotion takes."""
+KUSTOMIZE_OWN_FILE = "objects.yaml"
+"""Per environment and module (Kustomize layout, managed): the environment's own objects
+(a canary or blue-green Rollout, a preview Service, a budget), copied into the release."""
+PROMOTION_PATH_FILE = "promotion-path.yaml"
+"""Kustomize layout: the environments in promotion order (what `set-image` copies a base from)."""
+
 OUTPUTS_FILE = "outputs.yaml"
 """Per environment and module, both layouts: the workload identity's client id and tenant id,
 written by `shipspec gitops set-outputs` from the environment's stack outputs."""
@@ -64,6 +77,15 @@ def image_file(manifests: str, environment: str, module: str) -> str:
     if manifests == "kustomize":
         return f"{overlay_folder(environment, module)}/{KUSTOMIZE_IMAGE_FILE}"
     return f"{environment_folder(environment, module)}/{HELM_IMAGE_FILE}"
+
+
+def release_file(environment: str, module: str) -> str:
+    """The Kustomize layout's release of a module in one environment (what it runs)."""
+    return f"{overlay_folder(environment, module)}/{KUSTOMIZE_RELEASE_FILE}"
+
+
+def next_file(environment: str, module: str) -> str:
+    return f"{overlay_folder(environment, module)}/{KUSTOMIZE_NEXT_FILE}"
 
 
 def outputs_file(manifests: str, environment: str, module: str) -> str:

@@ -9,6 +9,7 @@ import click
 from compiler.cli.common import format_option, handle_errors
 from compiler.gitops_image import set_image
 from compiler.gitops_outputs import read_stack_outputs, set_outputs, set_revision
+from compiler.gitops_release import promote_release
 from compiler.outlock import checkout_lock_file, exclusive
 from compiler.report import reporter_for
 
@@ -53,19 +54,28 @@ def set_image_command(
     revision: str | None,
     output_format: str,
 ) -> None:
-    """Pin MODULE in ENV to DIGEST (and its chart to REVISION): one line each; a no-op when pinned."""
+    """Pin MODULE in ENV to DIGEST (and its chart to REVISION, or in the Kustomize layout
+    write its release from the base the environment before ENV runs): a no-op when pinned."""
     with exclusive(checkout_lock_file(repo), "gitops set-image"):
         result = set_image(repo, environment, module, digest)
         chart = set_revision(repo, environment, module, revision) if revision else ("", False)
+        release = promote_release(repo, environment, module)
     if output_format == "json":
         record = result.to_dict()
         if revision:
             record["revision"] = {"file": chart[0], "revision": revision, "changed": chart[1]}
+        if release is not None:
+            record["release"] = release.to_dict()
         reporter_for("json").success("", record)
         return
     if chart[0]:
         state = "now renders" if chart[1] else "already renders"
         click.echo(f"{chart[0]}: {module} in {environment} {state} the chart of {revision}")
+    if release is not None:
+        state = "now runs" if release.changed else "already runs"
+        click.echo(
+            f"{release.file}: {module} in {environment} {state} the base of {release.source}"
+        )
     if result.changed:
         click.echo(
             f"{result.file}: {module} in {environment} now runs {digest} (was {result.previous or 'unpinned'})"

@@ -160,7 +160,13 @@ def test_pipeline_owned_files_are_scaffold_and_everything_else_is_managed(
             files = json.loads(manifest.read_text())["files"]
             for path, entry in files.items():
                 is_pin = "/argocd/revisions/" in path or path.endswith(
-                    ("/image.yaml", "/image/kustomization.yaml", "/outputs.yaml", "/revision.yaml")
+                    (
+                        "/image.yaml",
+                        "/image/kustomization.yaml",
+                        "/outputs.yaml",
+                        "/revision.yaml",
+                        "/release.yaml",
+                    )
                 )
                 if "-gitops/" in path or "/charts/" in path:
                     assert entry["ownership"] == ("scaffold" if is_pin else "managed"), path

@@ -34,7 +34,7 @@ EXPECTED = {
         "payments-gitops/argocd/appproject.yaml",
         "payments-gitops/argocd/applications/contoso-payments-prod.yaml",
         "payments-gitops/base/payments-api/deployment.yaml",
-        "payments-gitops/overlays/prod/payments-api/rollout.yaml",
+        "payments-gitops/overlays/prod/payments-api/objects.yaml",
         "payments-gitops/overlays/prod/payments-api/image/kustomization.yaml",
     ],
     ("flux", "helm"): [
@@ -78,7 +78,7 @@ def test_a_broken_object_is_reported_with_its_file_and_kind_name(variant, tmp_pa
     application.write_text(application.read_text().replace("selfHeal: true", 'selfHeal: "yes"'))
     findings = verify(tree, CHECKER)
     assert {(f.file, f.object) for f in findings} >= {
-        ("contoso/payments/payments-gitops/overlays/dev", "Deployment/payments-worker"),
+        ("contoso/payments/payments-gitops/base/payments-worker", "Deployment/payments-worker"),
         (
             "contoso/payments/payments-gitops/argocd/applications/contoso-payments-dev.yaml",
             "Application/contoso-payments-dev",

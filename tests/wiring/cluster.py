@@ -106,6 +106,23 @@ class Estate:
             for r in by_kind(built, "GitRepository")
         }
 
+    def republish(self, old: str, new: str) -> None:
+        """A spec edit, compiled and published: the files shipspec manages change, the
+        pipeline-owned ones (scaffold, created once) keep what the pipelines wrote."""
+        kept: dict[Path, bytes] = {}
+        for project in self.projects:
+            manifest = json.loads((self.folder(project) / ".shipspec/manifest.json").read_text())
+            for relative, entry in manifest["files"].items():
+                path = self.folder(project) / relative
+                if entry["ownership"] == "scaffold" and path.is_file():
+                    kept[path] = path.read_bytes()
+        specs = self.generated.parent / "specs"
+        for spec in specs.rglob("*.yaml"):
+            spec.write_text(spec.read_text().replace(old, new))
+        compile_specs(CompileOptions((specs,), self.generated))
+        for path, data in kept.items():
+            path.write_bytes(data)
+
     def gitops_cli(self, command: str, project: Project, *args: str) -> str:
         result = CliRunner().invoke(
             gitops_group(), [command, "--repo", str(self.gitops(project)), *args]

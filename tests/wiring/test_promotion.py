@@ -103,3 +103,49 @@ def test_a_chart_change_reaches_an_environment_only_by_its_promotion(
         "--digest", estate.promote(project, first, module, new), "--revision", new,
     )  # fmt: skip
     assert "already renders" in again
+
+
+def _ports(objects: list[dict], module: str) -> set[int]:
+    """Every port the module's running objects name: its containers' and its Services' targets."""
+    mine = module_objects(objects, module)
+    ports = {
+        p["containerPort"]
+        for o in by_kind(mine, "Deployment", "Rollout")
+        for c in o["spec"]["template"]["spec"]["containers"]
+        for p in c.get("ports", ())
+    }
+    targets = {p["targetPort"] for s in by_kind(mine, "Service") for p in s["spec"]["ports"]}
+    return ports | {t for t in targets if isinstance(t, int)}
+
+
+@pytest.mark.parametrize("engine", ["argocd", "flux"])
+def test_a_kustomize_change_reaches_an_environment_only_along_the_promotion_path(
+    tmp_path: Path, engine: str
+) -> None:
+    """Kustomize layout: a published spec change (the base and the canary and blue-green
+    Rollouts) changes nothing an environment runs until it is promoted there, and a promotion
+    takes the state the environment before it runs - never the tip, never a mix."""
+    estate = compile_estate(tmp_path, WIRING_SPECS, engine, "kustomize")
+    project = estate.project("shop")
+    dev, staging, prod = project.environments
+    module = "shop-api"
+    for env in project.environments:
+        estate.promote(project, env, module)
+
+    def ports() -> dict[str, set[int]]:
+        return {
+            env.name: _ports(estate.applied(project, env), module) for env in (dev, staging, prod)
+        }
+
+    assert ports() == {"dev": {8080}, "staging": {8080}, "prod": {8080}}
+    estate.republish("port: 8080}", "port: 8081}")
+    assert ports() == {"dev": {8080}, "staging": {8080}, "prod": {8080}}, "published, not promoted"
+    estate.promote(project, staging, module)
+    assert ports()["staging"] == {8080}, "staging takes what dev runs, not the tip"
+    estate.promote(project, dev, module)
+    assert ports() == {"dev": {8081}, "staging": {8080}, "prod": {8080}}
+    estate.promote(project, prod, module)
+    assert ports()["prod"] == {8080}, "prod takes what staging runs"
+    estate.promote(project, staging, module)
+    estate.promote(project, prod, module)
+    assert ports() == {"dev": {8081}, "staging": {8081}, "prod": {8081}}

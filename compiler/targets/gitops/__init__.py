@@ -11,10 +11,12 @@ Layout (see the repository's README, rendered from `templates/gitops/README.md.j
 - `gitops.engine: argocd` - `argocd/appproject.yaml` and `argocd/applications/*.yaml`;
   `flux` - `flux/source.yaml`, `flux/<env>.yaml` and, with Helm, HelmReleases per module.
 
-Ownership: compile owns every file except two per environment and module, which are
-scaffold (created once, then owned by a pipeline): the image pin (the deploy stage's
-`shipspec gitops set-image`) and `outputs.yaml`, the identity ids (the infra pipeline's
-`up` stage, `shipspec gitops set-outputs`), so a recompile never resets either.
+Ownership: compile owns every file except the pipeline-owned ones per environment and
+module, which are scaffold (created once, then owned by a pipeline): the image pin, the
+chart revision (Helm) or the release and its next-file (Kustomize, see
+:mod:`compiler.gitops_release`), all moved by the deploy stage's `shipspec gitops
+set-image`, and `outputs.yaml`, the identity ids (the infra pipeline's `up` stage,
+`shipspec gitops set-outputs`), so a recompile never resets any of them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from compiler import layout
 from compiler.contexts import TemplateContext
+from compiler.gitops_release import base_source, next_header, release_header, section_marker
 from compiler.ir import OutputFile, Ownership
 from compiler.kubernetes import values as kv
 from compiler.kubernetes import workload as k
@@ -34,8 +37,10 @@ from compiler.targets.gitops.context import (
     Documents,
     EnvironmentRow,
     ImageComponent,
+    Next,
     Pin,
     Readme,
+    Release,
     Values,
 )
 from compiler.targets.repo import declaration_file
@@ -193,6 +198,7 @@ class Layout:
     def kustomize_files(self) -> Iterator[OutputFile]:
         for workload in self.workloads:
             yield from self._base(workload)
+            yield from self._releases(workload)
         for env in self.project.environments:
             modules = [w.name for w in self.workloads]
             config = objects.kustomization(resources=modules)
@@ -204,6 +210,12 @@ class Layout:
             )
             for workload in self.workloads:
                 yield from self._overlay(workload, env)
+        yield self._file(
+            layout.PROMOTION_PATH_FILE,
+            f"{KUSTOMIZE}/path.yaml.j2",
+            Values(lines({"path": [env.name for env in self.project.environments]})),
+            "spec.environments",
+        )
 
     def _base(self, workload: kv.Workload) -> Iterator[OutputFile]:
         key = workload.module.key_path
@@ -227,6 +239,9 @@ class Layout:
         overlay = overlays.overlay(workload, env)
         for name, docs in overlay.files.items():
             yield self.document(f"{folder}/{name}", docs, key, KUSTOMIZE)
+        if overlay.own:
+            own = f"{folder}/{layout.KUSTOMIZE_OWN_FILE}"
+            yield self.document(own, overlay.own, key, KUSTOMIZE)
         yield self.document(f"{folder}/kustomization.yaml", [overlay.kustomization], key, KUSTOMIZE)
         yield self._file(
             f"{folder}/{layout.KUSTOMIZE_IMAGE_FILE}",
@@ -236,6 +251,36 @@ class Layout:
             Ownership.SCAFFOLD,
         )
         yield self.outputs(workload, env, f"{KUSTOMIZE}/outputs.yaml.j2")
+
+    def _releases(self, workload: kv.Workload) -> Iterator[OutputFile]:
+        """Each environment's first release and next-file, from today's state (scaffold:
+        each promotion rewrites both, see :mod:`compiler.gitops_release`)."""
+        path = [env.name for env in self.project.environments]
+        own = {
+            env.name: tuple(lines(o) for o in overlays.overlay(workload, env).own)
+            for env in self.project.environments
+        }
+        base = tuple(lines(obj) for obj in k.workload_objects(workload))
+        for env in self.project.environments:
+            marker = section_marker(workload.name, env.name) if own[env.name] else ""
+            source = base_source(path, env.name, workload.name)
+            header = release_header(workload.name, env.name, source)
+            release = Release(header, base, marker, own[env.name])
+            later = path[path.index(env.name) + 1 :]
+            sections = tuple((section_marker(workload.name, e), own[e]) for e in later)
+            following = Next(next_header(workload.name, env.name), sections)
+            yield self._pipeline_file(
+                workload, layout.release_file(env.name, workload.name), "release.yaml.j2", release
+            )
+            yield self._pipeline_file(
+                workload, layout.next_file(env.name, workload.name), "next.yaml.j2", following
+            )
+
+    def _pipeline_file(
+        self, workload: kv.Workload, path: str, template: str, context: TemplateContext
+    ) -> OutputFile:
+        key = f"{workload.module.key_path}.name"
+        return self._file(path, f"{KUSTOMIZE}/{template}", context, key, Ownership.SCAFFOLD)
 
     def outputs(self, workload: kv.Workload, env: Environment, template: str) -> OutputFile:
         """The pipeline-owned identity ids of one module in one environment (scaffold)."""

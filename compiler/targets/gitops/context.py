@@ -62,3 +62,23 @@ class Readme(TemplateContext):
     modules: tuple[str, ...]
     image_file: str
     """The image pin's path, with `<env>` and `<module>` for the names."""
+
+
+@dataclass(frozen=True)
+class Release(TemplateContext):
+    """The Kustomize layout's first release of a module in one environment."""
+
+    header: str
+    base: tuple[list[Line], ...]
+    own_marker: str
+    """The comment that opens the environment's own objects ("" when it has none)."""
+    own: tuple[list[Line], ...]
+
+
+@dataclass(frozen=True)
+class Next(TemplateContext):
+    """Beside a first release: the later environments' own objects of the same state."""
+
+    header: str
+    sections: tuple[tuple[str, tuple[list[Line], ...]], ...]
+    """(marker comment, documents) per later environment, in path order."""

@@ -19,6 +19,10 @@ from compiler.targets.gitops.objects import (
 class Overlay:
     kustomization: Obj
     files: dict[str, list[Obj]] = field(default_factory=dict)
+    """The patch files, by name."""
+    own: list[Obj] = field(default_factory=list)
+    """The environment's own objects (a Rollout, a preview Service, a budget): the overlay
+    does not read them itself; each promotion copies them into `release.yaml`."""
 
 
 def overlay(workload: kv.Workload, environment: Environment) -> Overlay:
@@ -45,12 +49,12 @@ def _strategy_objects(
     patches = [_configmap_patch(workload, environment)]
     if environment.strategy not in kv.ROLLOUT_STRATEGIES:
         return [*patches, _deployment_patch(workload, values)]
-    result.files["rollout.yaml"] = [k.rollout_object(workload, values)]
+    result.own.append(k.rollout_object(workload, values))
     patches.append(_delete(workload, "apps/v1", "Deployment"))
     if environment.strategy == "blueGreen":
         if not workload.has_service:
-            result.files["service.yaml"] = [k.service(workload, values)]
-        result.files["service-preview.yaml"] = [k.service(workload, values, "-preview")]
+            result.own.append(k.service(workload, values))
+        result.own.append(k.service(workload, values, "-preview"))
     if values["autoscaling"]["enabled"]:
         patches.append(_hpa_patch(workload))
     return patches
@@ -73,20 +77,26 @@ def _add_patches(
 def _overlay_kustomization(
     workload: kv.Workload, environment: Environment, values: dict[str, Any], result: Overlay
 ) -> Obj:
-    base = f"../../../base/{workload.name}"
-    own = [name for name in result.files if not name.startswith("patch-")]
+    """The overlay reads what the environment was last promoted with (`release.yaml`), never
+    `base/<module>/` itself; each patch names its target, so a patch for an object that
+    release does not have yet applies to nothing instead of failing the build."""
     config = kustomization(
         namespace=environment.namespace,
-        resources=[base, *own, layout.OUTPUTS_FILE],
-        components=["image", f"{base}/{PROMOTION_COMPONENT}"],
+        resources=[layout.KUSTOMIZE_RELEASE_FILE, layout.OUTPUTS_FILE],
+        components=["image", f"../../../base/{workload.name}/{PROMOTION_COMPONENT}"],
     )
     config["patches"] = [
-        {"path": name, **({"target": _unpromoted_selector()} if name == UNPROMOTED_PATCH else {})}
-        for name in result.files
-        if name.startswith("patch-")
+        {"path": name, "target": _patch_target(name, docs[0])}
+        for name, docs in result.files.items()
     ]
     config["replacements"] = identity_replacements(workload, values)
     return config
+
+
+def _patch_target(name: str, patch: Obj) -> Obj:
+    if name == UNPROMOTED_PATCH:
+        return _unpromoted_selector()
+    return {"kind": patch["kind"], "name": patch["metadata"]["name"]}
 
 
 PROMOTION_COMPONENT = "promotion"
@@ -176,7 +186,7 @@ def _disruption_budget(workload: kv.Workload, values: dict[str, Any], result: Ov
     in_base = k.pods(kv.merged_values(workload, None)) > 1
     wanted = k.pods(values) > 1
     if wanted and not in_base:
-        result.files["pdb.yaml"] = [k.disruption_budget(workload, values)]
+        result.own.append(k.disruption_budget(workload, values))
     if in_base and not wanted:
         return [_delete(workload, "policy/v1", "PodDisruptionBudget")]
     return []
