@@ -166,6 +166,7 @@ def test_pipeline_owned_files_are_scaffold_and_everything_else_is_managed(
                         "/outputs.yaml",
                         "/revision.yaml",
                         "/release.yaml",
+                        "/next.yaml",
                     )
                 )
                 if "-gitops/" in path or "/charts/" in path:
