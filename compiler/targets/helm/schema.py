@@ -62,111 +62,145 @@ def _amounts() -> dict[str, Any]:
     return _object({"cpu": _string(CPU), "memory": _string(MEMORY)})
 
 
-def values_schema(values: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema (draft-07, which Helm supports) of a chart's values."""
-    container: dict[str, Any] = {
-        "port": _integer(1, 65535),
-        "heartbeat": _string(HTTP_PATH),
-        "health": _object({"liveness": _string(HTTP_PATH), "readiness": _string(HTTP_PATH)}),
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _boolean() -> dict[str, Any]:
+    return {"type": "boolean"}
+
+
+def _image() -> dict[str, Any]:
+    return _object(
+        {
+            "repository": _string(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$"),
+            "digest": _string(r"^(sha256:[a-f0-9]{64})?$"),
+            "pullPolicy": _string(enum=["Always", "IfNotPresent", "Never"]),
+        }
+    )
+
+
+def _strategy() -> dict[str, Any]:
+    canary = _object({"steps": _array(_integer(1, 99)), "pause": _string(r"^[0-9]+(s|m|h)$")})
+    return _object(
+        {
+            "type": _string(enum=["rollingUpdate", "canary", "blueGreen"]),
+            "canary": canary,
+            "blueGreen": _object({"autoPromotionSeconds": _integer(0, 86400)}),
+        }
+    )
+
+
+def _container() -> dict[str, Any]:
+    probes = _object({"liveness": _string(HTTP_PATH), "readiness": _string(HTTP_PATH)})
+    return _object(
+        {"port": _integer(1, 65535), "heartbeat": _string(HTTP_PATH), "health": probes},
+        ["health"],
+    )
+
+
+def _resources() -> dict[str, Any]:
+    return _object({"requests": _amounts(), "limits": _amounts()})
+
+
+def _autoscaling() -> dict[str, Any]:
+    return _object(
+        {
+            "enabled": _boolean(),
+            "minReplicas": _integer(1, 1000),
+            "maxReplicas": _integer(1, 1000),
+            "targetCPUUtilizationPercentage": _integer(1, 100),
+        }
+    )
+
+
+def _service() -> dict[str, Any]:
+    return _object(
+        {
+            "enabled": _boolean(),
+            "type": _string(enum=["ClusterIP", "NodePort", "LoadBalancer"]),
+            "port": _integer(1, 65535),
+        }
+    )
+
+
+def _ingress() -> dict[str, Any]:
+    return _object(
+        {
+            "enabled": _boolean(),
+            "className": _string(DNS_LABEL),
+            "host": _string(HOSTNAME),
+            "path": _string(HTTP_PATH),
+            "tlsSecretName": _string(DNS_LABEL),
+        }
+    )
+
+
+def _env() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": ENV_NAME},
+        "additionalProperties": {"type": "string"},
     }
-    properties = {
+
+
+def _network_policy() -> dict[str, Any]:
+    dependency = _object({"name": _string(DNS_LABEL), "port": _integer(1, 65535)})
+    return _object(
+        {
+            "ingressNamespace": _string(DNS_LABEL),
+            "dependents": _array(_string(DNS_LABEL)),
+            "dependencies": _array(dependency),
+            "egressPorts": _array(_integer(1, 65535)),
+        }
+    )
+
+
+def _vault() -> dict[str, Any]:
+    secret_env = _object({"env": _string(ENV_NAME), "secret": _string(SECRET_NAME_PATTERN)})
+    return _object(
+        {
+            "name": _string(KEY_VAULT_PATTERN),
+            "keyvaultName": _string(KEY_VAULT_PATTERN),
+            "objects": _array(_string(SECRET_NAME_PATTERN)),
+            "env": _array(secret_env),
+        }
+    )
+
+
+def _secrets() -> dict[str, Any]:
+    return _object({"vaults": _array(_vault())})
+
+
+def _workload_identity() -> dict[str, Any]:
+    return _object({"clientId": _string(GUID_OR_EMPTY), "tenantId": _string(GUID_OR_EMPTY)})
+
+
+def _properties() -> dict[str, Any]:
+    return {
         "nameOverride": _string(DNS_LABEL),
         "fullnameOverride": _string(DNS_LABEL),
         "partOf": _string(),
         "component": _string(enum=["api", "worker"]),
-        "image": _object(
-            {
-                "repository": _string(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$"),
-                "digest": _string(r"^(sha256:[a-f0-9]{64})?$"),
-                "pullPolicy": _string(enum=["Always", "IfNotPresent", "Never"]),
-            }
-        ),
+        "image": _image(),
         "replicaCount": _integer(0, 1000),
-        "strategy": _object(
-            {
-                "type": _string(enum=["rollingUpdate", "canary", "blueGreen"]),
-                "canary": _object(
-                    {
-                        "steps": {"type": "array", "items": _integer(1, 99)},
-                        "pause": _string(r"^[0-9]+(s|m|h)$"),
-                    }
-                ),
-                "blueGreen": _object({"autoPromotionSeconds": _integer(0, 86400)}),
-            }
-        ),
-        "container": _object(container, ["health"]),
-        "resources": _object({"requests": _amounts(), "limits": _amounts()}),
-        "autoscaling": _object(
-            {
-                "enabled": {"type": "boolean"},
-                "minReplicas": _integer(1, 1000),
-                "maxReplicas": _integer(1, 1000),
-                "targetCPUUtilizationPercentage": _integer(1, 100),
-            }
-        ),
+        "strategy": _strategy(),
+        "container": _container(),
+        "resources": _resources(),
+        "autoscaling": _autoscaling(),
         "podDisruptionBudget": _object({"minAvailable": _integer(0, 1000)}),
-        "service": _object(
-            {
-                "enabled": {"type": "boolean"},
-                "type": _string(enum=["ClusterIP", "NodePort", "LoadBalancer"]),
-                "port": _integer(1, 65535),
-            }
-        ),
-        "ingress": _object(
-            {
-                "enabled": {"type": "boolean"},
-                "className": _string(DNS_LABEL),
-                "host": _string(HOSTNAME),
-                "path": _string(HTTP_PATH),
-                "tlsSecretName": _string(DNS_LABEL),
-            }
-        ),
-        "env": {
-            "type": "object",
-            "propertyNames": {"pattern": ENV_NAME},
-            "additionalProperties": {"type": "string"},
-        },
-        "networkPolicy": _object(
-            {
-                "ingressNamespace": _string(DNS_LABEL),
-                "dependents": {"type": "array", "items": _string(DNS_LABEL)},
-                "dependencies": {
-                    "type": "array",
-                    "items": _object({"name": _string(DNS_LABEL), "port": _integer(1, 65535)}),
-                },
-                "egressPorts": {"type": "array", "items": _integer(1, 65535)},
-            }
-        ),
-        "secrets": _object(
-            {
-                "vaults": {
-                    "type": "array",
-                    "items": _object(
-                        {
-                            "name": _string(KEY_VAULT_PATTERN),
-                            "keyvaultName": _string(KEY_VAULT_PATTERN),
-                            "objects": {
-                                "type": "array",
-                                "items": _string(SECRET_NAME_PATTERN),
-                            },
-                            "env": {
-                                "type": "array",
-                                "items": _object(
-                                    {
-                                        "env": _string(ENV_NAME),
-                                        "secret": _string(SECRET_NAME_PATTERN),
-                                    }
-                                ),
-                            },
-                        }
-                    ),
-                }
-            }
-        ),
-        "workloadIdentity": _object(
-            {"clientId": _string(GUID_OR_EMPTY), "tenantId": _string(GUID_OR_EMPTY)}
-        ),
+        "service": _service(),
+        "ingress": _ingress(),
+        "env": _env(),
+        "networkPolicy": _network_policy(),
+        "secrets": _secrets(),
+        "workloadIdentity": _workload_identity(),
     }
+
+
+def values_schema(values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema (draft-07, which Helm supports) of a chart's values."""
+    properties = _properties()
     missing = sorted(set(values) - set(properties))
     assert not missing, f"values without a schema: {missing}"
     return {
