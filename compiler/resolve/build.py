@@ -43,21 +43,9 @@ def resolve(spec: Spec) -> tuple[Estate, list[Diagnostic]]:
 
 
 def resolve_project(source: ProjectSource) -> Project:
-    model = source.model
-    spec = model.spec
-    tiers = _tiers(spec.environments)
-    environments = tuple(
-        _environment(source, index, environment, tiers[index])
-        for index, environment in enumerate(spec.environments)
-    )
-    owned = {
-        module.name: _stores(source, index, module, environments)
-        for index, module in enumerate(spec.modules)
-    }
-    modules = tuple(
-        _module(source, index, module, environments, owned)
-        for index, module in enumerate(spec.modules)
-    )
+    spec = source.model.spec
+    environments = _environments(source)
+    modules = _modules(source, environments)
     connections = spec.azureDevOps.serviceConnections
     return Project(
         ("metadata", "name"),
@@ -86,6 +74,26 @@ def resolve_project(source: ProjectSource) -> Project:
         tool_requirements=_tool_requirements(spec.pipelines.tool),
         tool_feed=spec.pipelines.tool.feed or "",
         tracking_url=spec.gitops.tracking.url if spec.gitops.tracking else None,
+    )
+
+
+def _environments(source: ProjectSource) -> tuple[Environment, ...]:
+    environments = source.model.spec.environments
+    tiers = _tiers(environments)
+    return tuple(
+        _environment(source, index, environment, tiers[index])
+        for index, environment in enumerate(environments)
+    )
+
+
+def _modules(source: ProjectSource, environments: Sequence[Environment]) -> tuple[Module, ...]:
+    modules = source.model.spec.modules
+    owned = {
+        module.name: _stores(source, index, module, environments)
+        for index, module in enumerate(modules)
+    }
+    return tuple(
+        _module(source, index, module, environments, owned) for index, module in enumerate(modules)
     )
 
 
@@ -190,21 +198,11 @@ def _module(
     environments: Sequence[Environment],
     owned: dict[str, tuple[Store, ...]],
 ) -> Module:
-    spec = source.model.spec
     path = ("spec", "modules", index)
     runs = module.runs_container
-    replicas = (
-        {env.name: module.deploy.replicas.for_environment(env.name) for env in environments}
-        if runs
-        else {}
-    )
+    used = _stores_used(source, module, owned)
     image_repository = naming.image_repository(source.name, module.name) if runs else ""
-    used = [*owned[module.name]]
-    for name in module.dependencies:
-        if _type_of(source, name) == "infrastructure":
-            used += owned.get(name, ())
     dotnet = getattr(module, "dotnet", None)
-    suffixes = (*MODULE_OUTPUTS, *(("AppInsightsConnectionString",) if runs else ()))
     return Module(
         path,
         origins={"replicas": (*path, "deploy", "replicas"), "image": ("spec", "registry")},
@@ -213,34 +211,63 @@ def _module(
         type=module.type,
         spec=module,
         repository=module.repository_name,
-        git_url=naming.git_url(
-            spec.azureDevOps.organization, spec.azureDevOps.project, module.repository_name
-        ),
+        git_url=_git_url(source, module),
         dotnet_name=_dotnet_name(source, module),
         dotnet_version=dotnet.version if dotnet else "",
-        replicas=replicas,
+        replicas=_replicas(module, environments) if runs else {},
         stores_owned=owned[module.name],
-        stores_used=tuple(used),
+        stores_used=used,
         depends_on=tuple(module.dependencies),
         secrets=tuple(module.secret_refs),
         identity=names.identity_name(module.name),
         app_insights=names.app_insights_name(module.name) if runs else "",
         service_account=module.name if runs else "",
-        subjects={
-            env.name: f"system:serviceaccount:{env.namespace}:{module.name}" for env in environments
-        }
-        if runs
-        else {},
+        subjects=_subjects(module, environments) if runs else {},
         image_repository=image_repository,
-        image=f"{spec.registry}/{image_repository}" if runs else "",
-        outputs={suffix: stack_output(module.name, suffix) for suffix in suffixes},
+        image=f"{source.model.spec.registry}/{image_repository}" if runs else "",
+        outputs=_module_outputs(module),
         tls_secrets=_tls_secrets(module, environments) if runs else {},
-        egress_ports=tuple(
-            sorted({names.ENTRA_PORT, *(p for s in used for p in names.STORE_PORTS[s.kind])})
-        )
-        if runs
-        else (),
+        egress_ports=_egress_ports(used) if runs else (),
     )
+
+
+def _stores_used(
+    source: ProjectSource, module: object, owned: dict[str, tuple[Store, ...]]
+) -> tuple[Store, ...]:
+    """The module's own stores, then those of the infrastructure modules it depends on."""
+    used = [*owned[module.name]]
+    for name in module.dependencies:
+        if _type_of(source, name) == "infrastructure":
+            used += owned.get(name, ())
+    return tuple(used)
+
+
+def _git_url(source: ProjectSource, module: object) -> str:
+    devops = source.model.spec.azureDevOps
+    return naming.git_url(devops.organization, devops.project, module.repository_name)
+
+
+def _replicas(module: object, environments: Sequence[Environment]) -> dict[str, int]:
+    return {env.name: module.deploy.replicas.for_environment(env.name) for env in environments}
+
+
+def _subjects(module: object, environments: Sequence[Environment]) -> dict[str, str]:
+    """The workload identity federation subject of the module's service account, per environment."""
+    return {
+        env.name: f"system:serviceaccount:{env.namespace}:{module.name}" for env in environments
+    }
+
+
+def _module_outputs(module: object) -> dict[str, str]:
+    app_insights = ("AppInsightsConnectionString",) if module.runs_container else ()
+    return {
+        suffix: stack_output(module.name, suffix) for suffix in (*MODULE_OUTPUTS, *app_insights)
+    }
+
+
+def _egress_ports(used: Sequence[Store]) -> tuple[int, ...]:
+    """Entra ID (for workload identity tokens) and the ports of every store the module uses."""
+    return tuple(sorted({names.ENTRA_PORT, *(p for s in used for p in names.STORE_PORTS[s.kind])}))
 
 
 def _tls_secrets(module: object, environments: Sequence[Environment]) -> dict[str, str]:
