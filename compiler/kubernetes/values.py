@@ -198,18 +198,6 @@ def secret_vaults(
 
 def chart_values(workload: Workload) -> dict[str, Any]:
     """The chart's `values.yaml`: the module's defaults (rollingUpdate, default replicas)."""
-    model = workload.model
-    deploy = model.deploy
-    health = model.container.health
-    container: dict[str, Any] = {
-        "health": {"liveness": health.liveness, "readiness": health.readiness}
-    }
-    if workload.port is not None:
-        container = {"port": workload.port, **container}
-    else:
-        container = {"heartbeat": HEARTBEAT_FILE, **container}
-    autoscaling = deploy.autoscaling
-    ingress = deploy.ingress
     return {
         "nameOverride": "",
         "fullnameOverride": "",
@@ -218,36 +206,55 @@ def chart_values(workload: Workload) -> dict[str, Any]:
         "image": {"repository": workload.image, "digest": "", "pullPolicy": "IfNotPresent"},
         "replicaCount": workload.replicas(),
         "strategy": strategy_values(None),
-        "container": container,
-        "resources": {
-            "requests": {
-                "cpu": deploy.resources.requests.cpu,
-                "memory": deploy.resources.requests.memory,
-            },
-            "limits": {
-                "cpu": deploy.resources.limits.cpu,
-                "memory": deploy.resources.limits.memory,
-            },
-        },
-        "autoscaling": {
-            "enabled": autoscaling is not None,
-            "minReplicas": autoscaling.min if autoscaling else 1,
-            "maxReplicas": autoscaling.max if autoscaling else 1,
-            "targetCPUUtilizationPercentage": autoscaling.targetCpu if autoscaling else 80,
-        },
+        "container": _container_values(workload),
+        "resources": _resources_values(workload),
+        "autoscaling": _autoscaling_values(workload),
         "podDisruptionBudget": {"minAvailable": 1},
         "service": {"enabled": workload.has_service, "type": "ClusterIP", "port": 80},
-        "ingress": {
-            "enabled": ingress is not None,
-            "className": "",
-            "host": ingress.host if ingress else "",
-            "path": ingress.path if ingress else "/",
-            "tlsSecretName": "",
-        },
+        "ingress": _ingress_values(workload),
         "env": config_data(workload),
         "networkPolicy": network_policy_values(workload),
         "secrets": {"vaults": secret_vaults(workload)},
         "workloadIdentity": {"clientId": "", "tenantId": ""},
+    }
+
+
+def _container_values(workload: Workload) -> dict[str, Any]:
+    """A service is probed on its port; a worker without one by its heartbeat file."""
+    health = workload.model.container.health
+    probes = {"health": {"liveness": health.liveness, "readiness": health.readiness}}
+    if workload.port is not None:
+        return {"port": workload.port, **probes}
+    return {"heartbeat": HEARTBEAT_FILE, **probes}
+
+
+def _resources_values(workload: Workload) -> dict[str, Any]:
+    resources = workload.model.deploy.resources
+    return {
+        "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+        "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+    }
+
+
+def _autoscaling_values(workload: Workload) -> dict[str, Any]:
+    autoscaling = workload.model.deploy.autoscaling
+    return {
+        "enabled": autoscaling is not None,
+        "minReplicas": autoscaling.min if autoscaling else 1,
+        "maxReplicas": autoscaling.max if autoscaling else 1,
+        "targetCPUUtilizationPercentage": autoscaling.targetCpu if autoscaling else 80,
+    }
+
+
+def _ingress_values(workload: Workload) -> dict[str, Any]:
+    """The spec's host and path; each environment's file qualifies the host and adds TLS."""
+    ingress = workload.model.deploy.ingress
+    return {
+        "enabled": ingress is not None,
+        "className": "",
+        "host": ingress.host if ingress else "",
+        "path": ingress.path if ingress else "/",
+        "tlsSecretName": "",
     }
 
 
