@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import click
 
@@ -15,6 +16,24 @@ from compiler.publish.options import BOT
 from compiler.report import Outcome
 from compiler.settings import load_settings
 from compiler.state.engine import ENV_VAR
+
+
+class _PublishFlags(TypedDict):
+    """The flags that reach `PublishOptions` as they are."""
+
+    only: tuple[str, ...]
+    provider: str
+    dry_run: bool
+    force: bool
+    allow_mass_delete: bool
+    allow_stale: bool
+    retire: bool
+    max_delete_share: float
+    branch_template: str
+    cache_dir: Path
+    remotes_dir: Path
+    azure_devops_url: str
+    state_url: str | None
 
 
 @click.command("publish")
@@ -103,22 +122,10 @@ from compiler.state.engine import ENV_VAR
 @handle_errors()
 def publish_command(
     paths: tuple[Path, ...],
-    only: tuple[str, ...],
-    provider: str,
-    dry_run: bool,
-    force: bool,
-    allow_mass_delete: bool,
-    allow_stale: bool,
-    retire: bool,
-    max_delete_share: float,
-    branch_template: str,
     author: str,
     committer: str | None,
-    cache_dir: Path,
-    remotes_dir: Path,
-    azure_devops_url: str,
-    state_url: str | None,
     output_format: str,
+    **flags: Unpack[_PublishFlags],
 ) -> Outcome:
     """Push each generated repository to a branch and open or update its pull request.
 
@@ -127,25 +134,13 @@ def publish_command(
     settings = load_settings()
     options = PublishOptions(
         paths=paths or (Path(settings.output),),
-        only=only,
-        provider=provider,
-        dry_run=dry_run,
-        force=force,
-        allow_mass_delete=allow_mass_delete,
-        allow_stale=allow_stale,
-        retire=retire,
-        max_delete_share=max_delete_share,
-        branch_template=branch_template,
         author=_identity("--author", author),
         committer=_identity("--committer", committer) if committer else None,
-        cache_dir=cache_dir,
-        remotes_dir=remotes_dir,
-        state_url=state_url,
-        azure_devops_url=azure_devops_url,
+        **flags,
     )
     with output_lock(Path(settings.output), "publish"):
         result = run(options)
-    return _outcome(result, dry_run)
+    return _outcome(result, options.dry_run)
 
 
 def _identity(flag: str, value: str) -> Identity:
