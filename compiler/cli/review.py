@@ -6,12 +6,16 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compiler.cli.common import handle_errors
 from compiler.errors import UsageError
 from compiler.settings import load_settings
+
+if TYPE_CHECKING:
+    from compiler.review import PullRequest, ReviewResult
 
 
 @click.command("review")
@@ -59,7 +63,7 @@ def review_command(
     Token (comment): AZURE_DEVOPS_EXT_PAT, else SYSTEM_ACCESSTOKEN; needs Contribute to
     pull requests on the platform repository.
     """
-    from compiler.review import ReviewOptions, post, review
+    from compiler.review import ReviewOptions, review
 
     settings = load_settings()
     where = _pull_request(collection_url, project, repository, pull_request)
@@ -75,7 +79,13 @@ def review_command(
         base=base or _default_base(),
         pull_request=where,
     )
-    result = review(options)
+    _show(review(options), output_format, where)
+
+
+def _show(result: ReviewResult, output_format: str, where: PullRequest | None) -> None:
+    """Print the review (markdown or json), or post it as the pull request's review thread."""
+    from compiler.review import post
+
     if output_format == "markdown":
         click.echo(result.markdown, nl=False)
     elif output_format == "json":
@@ -87,7 +97,9 @@ def review_command(
         click.echo(f"review thread {done} on {where.web_url}")
 
 
-def _pull_request(url: str | None, project: str | None, repo: str | None, number: int | None):  # type: ignore[no-untyped-def]
+def _pull_request(
+    url: str | None, project: str | None, repo: str | None, number: int | None
+) -> PullRequest | None:
     from compiler.review import PullRequest
 
     if not (url and project and repo and number):
