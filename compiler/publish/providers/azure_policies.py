@@ -9,8 +9,8 @@ that builds the repository; until one exists it is reported as deferred.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from azure.devops.v7_1.build.build_client import BuildClient
 from azure.devops.v7_1.policy.models import PolicyConfiguration, PolicyTypeRef
@@ -34,6 +34,8 @@ POLICY_NAMES = {
 POLICIES = "Code (Read, write & manage) — the identity needs Edit policies on the repository"
 BUILD_READ = "Build (Read) — the identity needs View build pipeline"
 
+T = TypeVar("T")
+
 
 class BranchPolicyApplier:
     """One repository's default-branch policies, through one provider's SDK clients."""
@@ -53,7 +55,7 @@ class BranchPolicyApplier:
         self.project = project
 
     def apply(self) -> list[str]:
-        target, remote, org, project = self.target, self.remote, self.org, self.project
+        target, remote = self.target, self.remote
         declared = target.config.policies
         ref = f"refs/heads/{remote.default_branch}"
         scope = [{"repositoryId": remote.external_id, "refName": ref, "matchKind": "Exact"}]
@@ -79,7 +81,7 @@ class BranchPolicyApplier:
             wanted += builds
             actions += note
         for kind, settings in wanted:
-            action = self._ensure_policy(target, org, project, remote, kind, settings)
+            action = self._ensure_policy(kind, settings)
             if action:
                 actions.append(action)
         return actions
@@ -112,49 +114,46 @@ class BranchPolicyApplier:
         }
         return [(BUILD_VALIDATION, settings)], []
 
-    def _ensure_policy(
-        self,
-        target: RepoTarget,
-        org: str,
-        project: str,
-        remote: RemoteRepository,
-        kind: str,
-        settings: dict[str, Any],
-    ) -> str:
-        policy = self.provider.client(org, PolicyClient)
+    def _ensure_policy(self, kind: str, settings: dict[str, Any]) -> str:
+        policy = self.provider.client(self.org, PolicyClient)
         label = POLICY_NAMES[kind]
-        existing = self.provider.call(
-            f"{target.key}: read {label} policy",
-            POLICIES,
-            lambda: policy.get_policy_configurations(project, policy_type=kind) or [],
-        )
-        scope = settings["scope"][0]
-        mine = [c for c in existing if _in_scope(c, scope) and not c.is_deleted]
-        if kind == BUILD_VALIDATION:
-            mine = [
-                c
-                for c in mine
-                if (c.settings or {}).get("buildDefinitionId") == settings["buildDefinitionId"]
-            ]
+        mine = self._policies_in_scope(policy, kind, settings)
         body = PolicyConfiguration(
             is_enabled=True, is_blocking=True, type=PolicyTypeRef(id=kind), settings=settings
         )
+        branch = self.remote.default_branch
         if not mine:
-            self.provider.call(
-                f"{target.key}: create {label} policy",
-                POLICIES,
-                lambda: policy.create_policy_configuration(body, project),
+            self._policy_call(
+                f"create {label} policy",
+                lambda: policy.create_policy_configuration(body, self.project),
             )
-            return f"created {label} policy on {remote.default_branch}"
+            return f"created {label} policy on {branch}"
         current = mine[0]
         if _satisfies(current, settings):
             return ""
-        self.provider.call(
-            f"{target.key}: update {label} policy",
-            POLICIES,
-            lambda: policy.update_policy_configuration(body, project, current.id),
+        self._policy_call(
+            f"update {label} policy",
+            lambda: policy.update_policy_configuration(body, self.project, current.id),
         )
-        return f"updated {label} policy on {remote.default_branch}"
+        return f"updated {label} policy on {branch}"
+
+    def _policies_in_scope(
+        self, policy: PolicyClient, kind: str, settings: dict[str, Any]
+    ) -> list[Any]:
+        """This branch's live policies of the kind; for build validation, of the same pipeline."""
+        existing = self._policy_call(
+            f"read {POLICY_NAMES[kind]} policy",
+            lambda: policy.get_policy_configurations(self.project, policy_type=kind) or [],
+        )
+        scope = settings["scope"][0]
+        mine = [c for c in existing if _in_scope(c, scope) and not c.is_deleted]
+        if kind != BUILD_VALIDATION:
+            return mine
+        pipeline = settings["buildDefinitionId"]
+        return [c for c in mine if (c.settings or {}).get("buildDefinitionId") == pipeline]
+
+    def _policy_call(self, action: str, request: Callable[[], T]) -> T:
+        return self.provider.call(f"{self.target.key}: {action}", POLICIES, request)
 
 
 def _in_scope(configuration: Any, scope: Mapping[str, Any]) -> bool:
