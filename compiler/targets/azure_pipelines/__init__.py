@@ -185,47 +185,50 @@ def _variable_groups(project: Project, pipeline: PipelineSpec) -> list[str]:
 def declaration(project: Project, pipeline: PipelineSpec) -> dict[str, Any]:
     """What publish configures in Azure DevOps for this pipeline (no secret values)."""
     deploys = pipeline.kind != "library"
-    connections = sorted(
-        {
-            str(value)
-            for key in (
-                "registryServiceConnection",
-                "azureServiceConnection",
-                "previewServiceConnection",
-            )
-            if (value := pipeline.parameters.get(key))
-        }
-    )
-    resources = list(pipeline.resources)
-    if project.pipelines_mode == "templates":
-        resources.insert(0, templates_resource(project, TEMPLATES_REPOSITORY))
     return {
         "apiVersion": "shipspec/v1",
-        "pipeline": {
-            "name": pipeline.name,
-            "folder": f"\\{project.name}",
-            "repository": pipeline.repository,
-            "yamlPath": PIPELINE_FILE,
-            "defaultBranch": project.default_branch,
-            "mode": project.pipelines_mode,
-        },
+        "pipeline": _definition(project, pipeline),
         "stages": [
             {"name": s.name, "dependsOn": list(s.depends_on), "environment": s.environment}
             for s in pipeline.stages
         ],
-        "repositories": [
-            {
-                "alias": r["repository"],
-                "name": r["name"],
-                "ref": r["ref"],
-                "access": "contribute" if r["repository"] == Values.gitops_alias else "read",
-            }
-            for r in resources
-        ],
-        "serviceConnections": connections,
+        "repositories": _repositories(project, pipeline),
+        "serviceConnections": _service_connections(pipeline),
         "environments": _environments(project) if deploys else [],
         "variableGroups": _groups(project, pipeline) if deploys else [],
     }
+
+
+def _definition(project: Project, pipeline: PipelineSpec) -> dict[str, Any]:
+    return {
+        "name": pipeline.name,
+        "folder": f"\\{project.name}",
+        "repository": pipeline.repository,
+        "yamlPath": PIPELINE_FILE,
+        "defaultBranch": project.default_branch,
+        "mode": project.pipelines_mode,
+    }
+
+
+def _repositories(project: Project, pipeline: PipelineSpec) -> list[dict[str, Any]]:
+    """The repositories the pipeline checks out; it pushes only to the GitOps repository."""
+    resources = list(pipeline.resources)
+    if project.pipelines_mode == "templates":
+        resources.insert(0, templates_resource(project, TEMPLATES_REPOSITORY))
+    return [
+        {
+            "alias": r["repository"],
+            "name": r["name"],
+            "ref": r["ref"],
+            "access": "contribute" if r["repository"] == Values.gitops_alias else "read",
+        }
+        for r in resources
+    ]
+
+
+def _service_connections(pipeline: PipelineSpec) -> list[str]:
+    keys = ("registryServiceConnection", "azureServiceConnection", "previewServiceConnection")
+    return sorted({str(value) for key in keys if (value := pipeline.parameters.get(key))})
 
 
 def _environments(project: Project) -> list[dict[str, Any]]:
