@@ -10,6 +10,7 @@ type), 400 not JSON, 401 not authenticated, 413 too large, 415 not JSON content,
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -46,7 +47,17 @@ def create_app(
         description="Webhook receivers that feed the shipspec state store.",
     )
     app.middleware("http")(_access_log)
+    _add_health(app, config, store)
+    receiver = functools.partial(_add_receiver, app, config, store)
+    receiver("azure-devops", _azure, azure.Envelope, security.check_azure_devops)
+    receiver("argocd", _argocd, gitops.ArgoNotification, security.check_argocd)
+    receiver("flux", _flux, gitops.FluxEvent, None)
+    if page is not None:
+        app.include_router(page)
+    return app
 
+
+def _add_health(app: FastAPI, config: ServeConfig, store: Store) -> None:
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
@@ -57,25 +68,29 @@ def create_app(
         """Readiness: the state store answers and its schema is current."""
         return _ready(store, config)
 
-    def receiver(source: str, parse: Parse, model: type[BaseModel], check: Any) -> Any:
-        async def receive(request: Request) -> JSONResponse:
-            return await _receive(request, config, store, source, parse, check)
 
-        receive.__doc__ = f"Receive a {source} webhook delivery."
-        extra = {
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": model.model_json_schema()}},
-            }
+def _add_receiver(
+    app: FastAPI,
+    config: ServeConfig,
+    store: Store,
+    source: str,
+    parse: Parse,
+    model: type[BaseModel],
+    check: Any,
+) -> None:
+    """`POST /hooks/<source>`; its schema is documented by hand: the handler reads the raw body."""
+
+    async def receive(request: Request) -> JSONResponse:
+        return await _receive(request, config, store, source, parse, check)
+
+    receive.__doc__ = f"Receive a {source} webhook delivery."
+    extra = {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
         }
-        app.post(f"/hooks/{source}", tags=["webhooks"], openapi_extra=extra, name=source)(receive)
-
-    receiver("azure-devops", _azure, azure.Envelope, security.check_azure_devops)
-    receiver("argocd", _argocd, gitops.ArgoNotification, security.check_argocd)
-    receiver("flux", _flux, gitops.FluxEvent, None)
-    if page is not None:
-        app.include_router(page)
-    return app
+    }
+    app.post(f"/hooks/{source}", tags=["webhooks"], openapi_extra=extra, name=source)(receive)
 
 
 async def _receive(
