@@ -253,6 +253,7 @@ SERIALIZED = frozenset(
         "helm/chart/values.schema.json.j2",
         "helm/chart/values.yaml.j2",
         "kustomize/documents.yaml.j2",
+        "pulumi/Pulumi.stack.yaml.j2",
         "repo/repository.json.j2",
     }
 )

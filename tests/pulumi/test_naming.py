@@ -10,9 +10,12 @@ from ruamel.yaml import YAML
 
 from compiler.errors import SpecError
 from compiler.ir import Plan
+from compiler.pipeline import resolve_specs
 from compiler.resolve import azure_names as names
 from compiler.resolve.identifiers import camel, csharp_identifier, stack_output
-from tests.pulumi.conftest import MINIMAL_SPEC, plan_pulumi
+from compiler.resolve.model import Estate
+from compiler.targets.pulumi.plan import infra_plan
+from tests.pulumi.conftest import MINIMAL_SPEC, ROOT, SPEC_SOURCES, plan_pulumi
 
 VALID_AND_INVALID = {
     "resource-group": (
@@ -100,43 +103,37 @@ def test_project_vault_names() -> None:
     assert names.RULES["key-vault"].problem(derived) is None
 
 
-def _all_stack_names(tree: Plan) -> list[tuple[str, str, str]]:
-    """(rule, name, where) for every name in every stack config of the plan."""
+def _all_stack_names(estate: Estate) -> list[tuple[str, str, str]]:
+    """(rule, name, where) for every name in every stack config of the estate's infra plans."""
     found = []
-    for project in tree.projects:
-        for file in project.files:
-            stack = file.context.get("stack")
-            if not stack or not file.path.endswith(f"Pulumi.{stack['name']}.yaml"):
-                continue
-            config = stack["config"]
+    for project in estate.projects:
+        if not project.has_infrastructure:
+            continue
+        plan = infra_plan(project)
+        kinds = {store.name: store.kind for module in plan.modules for store in module.stores}
+        for stack in plan.stacks:
+            config = {
+                key.removeprefix(f"{plan.pulumi_project}:"): value
+                for key, value in stack.config["config"].items()
+            }
+            where = f"{project.name}/Pulumi.{stack.name}.yaml"
             found += [
-                ("resource-group", config["resourceGroup"], file.path),
-                ("key-vault", config["keyVault"], file.path),
-                ("log-analytics", config["logAnalytics"], file.path),
+                ("resource-group", config["resourceGroup"], where),
+                ("key-vault", config["keyVault"], where),
+                ("log-analytics", config["logAnalytics"], where),
             ]
             for module, values in config["modules"].items():
                 found.append(("managed-identity", values["identity"], module))
                 if "appInsights" in values:
                     found.append(("app-insights", values["appInsights"], module))
             for store, values in config["stores"].items():
-                kind = _kind_of(project, store)
-                digest = "000000"
-                for key, derivation in names.store_names(kind, store, digest).items():
+                for key, derivation in names.store_names(kinds[store], store, "000000").items():
                     found.append((derivation.rule, values[key], f"{store}.{key}"))
     return found
 
 
-def _kind_of(project: object, store: str) -> str:
-    for file in project.files:  # type: ignore[attr-defined]
-        for module in file.context.get("modules", ()):
-            for entry in module["stores"]:
-                if entry["name"] == store:
-                    return entry["kind"]
-    raise AssertionError(store)
-
-
-def test_names_derived_for_the_examples_satisfy_the_rules(examples_plan: Plan) -> None:
-    found = _all_stack_names(examples_plan)
+def test_names_derived_for_the_examples_satisfy_the_rules() -> None:
+    found = _all_stack_names(resolve_specs(SPEC_SOURCES, base=ROOT))
     assert len(found) > 60
     assert [
         (rule, name, where) for rule, name, where in found if names.RULES[rule].problem(name)

@@ -17,6 +17,7 @@ from compiler.targets.pulumi.plan import (
     PULUMI_VERSION,
     RANDOM_VERSION,
     STORE_RESOURCES,
+    infra_plan,
 )
 from compiler.verify.pulumi import (
     PulumiChecker,
@@ -102,6 +103,17 @@ def test_stack_configs_are_yaml_with_namespaced_keys(infra_tree: Path) -> None:
         project = path.parent.name.removesuffix("-infra")
         assert all(key.split(":")[0] in {"azure-native", project} for key in config)
         assert config[f"{project}:environment"] == path.name.split(".")[1]
+
+
+def test_stack_configs_read_back_as_the_plan_that_wrote_them(infra_tree: Path) -> None:
+    """A stack config is data through the one serializer: its file parses to the plan's document."""
+    estate = resolve_specs(SPEC_SOURCES, base=ROOT)
+    plans = [infra_plan(p) for p in estate.projects if p.has_infrastructure]
+    assert len(plans) == 3
+    for plan in plans:
+        (folder,) = infra_tree.glob(f"{plan.tenant}/*/{plan.project}-infra")
+        for stack in plan.stacks:
+            assert _yaml(folder / f"Pulumi.{stack.name}.yaml") == stack.config, stack.name
 
 
 def test_the_whole_tree_verifies_clean(infra_tree: Path) -> None:

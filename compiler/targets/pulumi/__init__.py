@@ -7,22 +7,35 @@ resource group, the Log Analytics workspace and the project Key Vault, then one
 `ComponentResource` per module (`Modules/<Module>Stack.cs`) owning that module's
 identity, its federated credential, telemetry and stores.  A project gets an infra
 repository when it runs a workload or owns a store (a project of libraries gets none).
-All values are computed in :mod:`compiler.targets.pulumi.plan`; templates print.
+All values are computed in :mod:`compiler.targets.pulumi.plan` into the typed
+context of :mod:`compiler.targets.pulumi.model`; the C# and README templates print
+it by attribute, and each stack config is data written by the one YAML serializer
+(:mod:`compiler.serialize`), like every other data-shaped file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from compiler.ir import OutputFile
-from compiler.plan.naming import sdk_version
 from compiler.resolve.model import Project
+from compiler.serialize import Line, lines
+from compiler.targets.pulumi.model import StackPlan, template_context
 from compiler.targets.pulumi.plan import infra_plan
-from compiler.targets.pulumi.sizing import sizing_context, sizing_summary
 from compiler.targets.repo import declaration_file
 
 FAMILY = "pulumi"
+
+PROGRAM_FILES = (
+    # (path, template, key path)
+    (".gitignore", "gitignore.j2", "metadata.name"),
+    ("README.md", "README.md.j2", "spec.modules"),
+    ("Program.cs", "Program.cs.j2", "spec.modules"),
+    ("Platform.cs", "Platform.cs.j2", "spec.environments"),
+    ("StackSettings.cs", "StackSettings.cs.j2", "spec.environments"),
+    ("Sizing.cs", "Sizing.cs.j2", "spec.environments"),
+)
+"""Files of the program that print the plan as a whole, after the project and build files."""
 
 
 class PulumiStacks:
@@ -36,41 +49,35 @@ class PulumiStacks:
 
 def infra_files(project: Project) -> Iterator[OutputFile]:
     plan = infra_plan(project)
-    context = {
-        **plan,
-        "sdk_version": sdk_version(plan["dotnet_version"]),
-        "sizing": sizing_context(),
-        "sizing_summary": sizing_summary(),
-    }
     root = project.infra_repository
 
-    def managed(
-        path: str, template: str, key_path: str, extra: dict[str, Any] | None = None
-    ) -> OutputFile:
-        values = {**context, **(extra or {})}
-        return project.file(f"{root}/{path}", f"{FAMILY}/{template}", values, key_path)
+    def managed(path: str, template: str, key_path: str, **extra: object) -> OutputFile:
+        context = template_context(plan, **extra)
+        return project.file(f"{root}/{path}", f"{FAMILY}/{template}", context, key_path)
 
     yield declaration_file(project, root, pushes=False)
     yield managed("Pulumi.yaml", "Pulumi.yaml.j2", "metadata.name")
-    for index, stack in enumerate(plan["stacks"]):
-        yield managed(
-            f"Pulumi.{stack['name']}.yaml",
-            "Pulumi.stack.yaml.j2",
-            f"spec.environments[{index}]",
-            {"stack": stack},
+    for stack in plan.stacks:
+        yield project.file(
+            f"{root}/Pulumi.{stack.name}.yaml",
+            f"{FAMILY}/Pulumi.stack.yaml.j2",
+            {"lines": stack_lines(stack)},
+            stack.key_path,
         )
-    yield managed(f"{plan['namespace']}.csproj", "Infra.csproj.j2", "spec.modules")
+    yield managed(f"{plan.namespace}.csproj", "Infra.csproj.j2", "spec.modules")
     yield managed("global.json", "global.json.j2", "spec.modules")
-    yield managed(".gitignore", "gitignore.j2", "metadata.name")
-    yield managed("README.md", "README.md.j2", "spec.modules")
-    yield managed("Program.cs", "Program.cs.j2", "spec.modules")
-    yield managed("Platform.cs", "Platform.cs.j2", "spec.environments")
-    yield managed("StackSettings.cs", "StackSettings.cs.j2", "spec.environments")
-    yield managed("Sizing.cs", "Sizing.cs.j2", "spec.environments")
-    for module in plan["modules"]:
+    for path, template, key_path in PROGRAM_FILES:
+        yield managed(path, template, key_path)
+    for module in plan.modules:
         yield managed(
-            f"Modules/{module['class_name']}.cs",
-            "ModuleStack.cs.j2",
-            module["key_path"],
-            {"module": module},
+            f"Modules/{module.class_name}.cs", "ModuleStack.cs.j2", module.key_path, module=module
         )
+
+
+def stack_lines(stack: StackPlan) -> list[Line]:
+    """The stack config through the one serializer, under a comment saying what it holds."""
+    comment = (
+        f"stack {stack.name}: where it deploys, its sizing tiers"
+        " and the name of every resource (see README.md)"
+    )
+    return lines(stack.config, comments={"config": comment})

@@ -8,20 +8,38 @@ gets which role on which store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from compiler.plan.naming import pascal
+from compiler.plan.naming import pascal, sdk_version
 from compiler.resolve.access import cluster_pulls, environment_checklist
 from compiler.resolve.checks import output_entries, stacked_modules
 from compiler.resolve.identifiers import SECRET_OUTPUTS, camel, csharp_identifier
-from compiler.resolve.model import Environment, Module, Project, Store
+from compiler.resolve.model import Environment, Module, Network, Project, Store, StoreSpec
 from compiler.resolve.network import PRIVATE_LINKS
+from compiler.targets.pulumi.model import (
+    Home,
+    InfraPlan,
+    Lifecycle,
+    ModulePlan,
+    NetworkRow,
+    PrivateLink,
+    Role,
+    SecretNeed,
+    StackOutput,
+    StackPlan,
+    StorePlan,
+)
+from compiler.targets.pulumi.sizing import sizing_context, sizing_summary
 
 PULUMI_VERSION = "3.101.2"
 AZURE_NATIVE_VERSION = "3.28.0"
 RANDOM_VERSION = "4.21.2"
 """Pinned NuGet versions of the program's packages (bumped deliberately, with the goldens)."""
+PACKAGES = {
+    "Pulumi": PULUMI_VERSION,
+    "Pulumi.AzureNative": AZURE_NATIVE_VERSION,
+    "Pulumi.Random": RANDOM_VERSION,
+}
 
 ROLES: dict[str, tuple[str, str]] = {
     "KeyVaultSecretsUser": ("Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6"),
@@ -83,113 +101,117 @@ STORE_RESOURCES: dict[str, tuple[str, ...]] = {
 # --- the plan --------------------------------------------------------------------------------------
 
 
-def infra_plan(project: Project) -> dict[str, Any]:
+def infra_plan(project: Project) -> InfraPlan:
     """Everything the Pulumi templates print for one project."""
     modules = stacked_modules(project)
-    return {
-        "federation_audience": FEDERATION_AUDIENCE,
-        "tenant": project.tenant,
-        "project": project.name,
-        "pulumi_project": project.name,
-        "namespace": f"{pascal(project.tenant)}.{pascal(project.name)}.Infra",
-        "dotnet_version": project.dotnet_version,
-        "packages": {
-            "Pulumi": PULUMI_VERSION,
-            "Pulumi.AzureNative": AZURE_NATIVE_VERSION,
-            "Pulumi.Random": RANDOM_VERSION,
-        },
-        "environments": [
-            {"name": e.name, "region": e.region, "tier": e.tier} for e in project.environments
-        ],
-        "stacks": [
-            {"name": env.name, "config": _stack_config(project, env)}
-            for env in project.environments
-        ],
-        "modules": [_module_plan(project, m) for m in modules],
-        "outputs": [
-            {"name": name, "source": owner, "secret": any(name.endswith(s) for s in SECRET_OUTPUTS)}
-            for name, owner, _ in output_entries(project)
-        ],
-        "roles": [
-            {"constant": key, "name": display, "id": role_id}
-            for key, (display, role_id) in ROLES.items()
-        ],
-        "spec_file": project.source.file,
-        "azure_connection": project.azure_connection,
-        "preview_connection": project.preview_connection,
-        "homes": [
-            {
-                "environment": e.name,
-                "resource_group": e.resource_group,
-                "key_vault": e.key_vault,
-                "region": e.region,
-                "variable_group": e.variable_group,
-            }
-            for e in project.environments
-        ],
-        "checklist": _checklist(project),
-        "networks": [_network_row(e) for e in project.environments],
-        "private_links": [
-            {"kind": kind, "group": group, "zone": zone}
-            for kind, (group, zone) in sorted(PRIVATE_LINKS.items())
-            if kind in {store.kind for store in project.stores}
-        ],
-        "pulls": [vars(pull) for pull in cluster_pulls(project)],
-    }
+    return InfraPlan(
+        tenant=project.tenant,
+        project=project.name,
+        pulumi_project=project.name,
+        namespace=f"{pascal(project.tenant)}.{pascal(project.name)}.Infra",
+        dotnet_version=project.dotnet_version,
+        sdk_version=sdk_version(project.dotnet_version),
+        packages=PACKAGES,
+        spec_file=project.source.file,
+        azure_connection=project.azure_connection,
+        preview_connection=project.preview_connection,
+        federation_audience=FEDERATION_AUDIENCE,
+        stacks=tuple(_stack_plan(project, env) for env in project.environments),
+        modules=tuple(_module_plan(project, m) for m in modules),
+        outputs=_outputs(project),
+        roles=tuple(Role(key, display, role_id) for key, (display, role_id) in ROLES.items()),
+        homes=tuple(_home(env) for env in project.environments),
+        checklist=_checklist(project),
+        networks=tuple(_network_row(env) for env in project.environments),
+        private_links=_private_links(project),
+        pulls=cluster_pulls(project),
+        sizing=sizing_context(),
+        sizing_summary=sizing_summary(),
+    )
 
 
-def _network_row(env: Environment) -> dict[str, str]:
+def _outputs(project: Project) -> tuple[StackOutput, ...]:
+    return tuple(
+        StackOutput(name, owner, any(name.endswith(s) for s in SECRET_OUTPUTS))
+        for name, owner, _ in output_entries(project)
+    )
+
+
+def _home(env: Environment) -> Home:
+    return Home(env.name, env.resource_group, env.key_vault, env.region, env.variable_group)
+
+
+def _private_links(project: Project) -> tuple[PrivateLink, ...]:
+    """The private link of every store kind the project has, by kind."""
+    kinds = {store.kind for store in project.stores}
+    return tuple(_private_link(kind) for kind in sorted(PRIVATE_LINKS) if kind in kinds)
+
+
+def _private_link(kind: str) -> PrivateLink:
+    group, zone = PRIVATE_LINKS[kind]
+    return PrivateLink(kind, group, zone)
+
+
+def _network_row(env: Environment) -> NetworkRow:
     network = env.network
     if network is None:
-        return {"environment": env.name, "access": "public, Microsoft Entra only", "where": ""}
+        return NetworkRow(env.name, "public, Microsoft Entra only", "")
     zones = (
         f"zones of {network.private_dns_zones}"
         if network.private_dns_zones
         else "zones created in the stack"
     )
-    return {
-        "environment": env.name,
-        "access": "private endpoints only",
-        "where": f"{network.resource_group}/{network.vnet}/{network.subnet}; {zones}",
-    }
+    where = f"{network.resource_group}/{network.vnet}/{network.subnet}; {zones}"
+    return NetworkRow(env.name, "private endpoints only", where)
 
 
-def _checklist(project: Project) -> list[dict[str, Any]]:
+def _checklist(project: Project) -> tuple[SecretNeed, ...]:
     """Every secret a human sets, per environment and vault (nothing here is created by the stack)."""
-    return [
-        {"environment": env.name, "vault": need.vault, "secret": need.secret,
-         "readers": ", ".join(need.readers), "how": need.how}
+    return tuple(
+        SecretNeed(env.name, need.vault, need.secret, ", ".join(need.readers), need.how)
         for env in project.environments
         for need in environment_checklist(project, env)
-    ]  # fmt: skip
+    )
 
 
-def _stack_config(project: Project, env: Environment) -> dict[str, Any]:
-    """One environment's names and tiers (the stack's `Pulumi.<env>.yaml`)."""
-    return {
-        "location": env.region,
+# --- stack configs ---------------------------------------------------------------------------------
+
+
+def _stack_plan(project: Project, env: Environment) -> StackPlan:
+    protect = env.tier == "production"
+    config = _stack_config(project, env, protect)
+    return StackPlan(env.name, env.region, env.tier, protect, config, env.key_path)
+
+
+def _stack_config(project: Project, env: Environment, protect: bool) -> dict[str, Any]:
+    """One environment's `Pulumi.<env>.yaml` as data: where it deploys, its names and tiers.
+
+    Keys are namespaced by the Pulumi project (`<project>:<key>`), stores and their
+    names sorted; `network` is left out when the stores are public.
+    """
+    settings: dict[str, Any] = {
         "environment": env.name,
         "tier": env.tier,
-        "protect": env.tier == "production",
+        "protect": protect,
         "tenant": project.tenant,
         "resourceGroup": env.resource_group,
         "keyVault": env.key_vault,
         "logAnalytics": env.log_analytics,
-        "clusterOidcIssuer": "",
-        "network": _network(env),
-        "modules": {m.name: _module_names(m, env) for m in stacked_modules(project)},
-        "stores": {
-            store.name: {"tier": store.tiers[env.name], **store.names[env.name]}
-            for store in project.stores
-        },
     }
+    if env.network is not None:
+        settings["network"] = _network(env.network)
+    settings["modules"] = {m.name: _module_names(m, env) for m in stacked_modules(project)}
+    settings["stores"] = {
+        store.name: dict(sorted({"tier": store.tiers[env.name], **store.names[env.name]}.items()))
+        for store in sorted(project.stores, key=lambda store: store.name)
+    }
+    config = {"azure-native:location": env.region}
+    config.update({f"{project.name}:{key}": value for key, value in settings.items()})
+    return {"config": config}
 
 
-def _network(env: Environment) -> dict[str, str]:
-    """Where the stack's private endpoints go (empty: its stores are public, Entra-only)."""
-    network = env.network
-    if network is None:
-        return {}
+def _network(network: Network) -> dict[str, str]:
+    """Where the stack's private endpoints go."""
     values = {"resourceGroup": network.resource_group, "vnet": network.vnet}
     values["subnet"] = network.subnet
     if network.private_dns_zones:
@@ -208,23 +230,32 @@ def _module_names(module: Module, env: Environment) -> dict[str, str]:
 # --- module stacks ---------------------------------------------------------------------------------
 
 
-def _module_plan(project: Project, module: Module) -> dict[str, Any]:
-    return {
-        "name": module.name,
-        "type": module.type,
-        "key_path": module.key_path,
-        "class_name": csharp_identifier(pascal(module.name) + "Stack"),
-        "variable": csharp_identifier(camel(module.name) + "Stack"),
-        "app_insights": module.runs_container,
-        "reads_project_vault": _reads_project_vault(project, module),
-        "stores": [_store_plan(store) for store in module.stores_owned],
-        "consumers": [
-            csharp_identifier(camel(m.name) + "Stack")
-            for m in stacked_modules(project)
-            if module.type == "infrastructure" and module.name in m.depends_on
-        ],
-        "outputs": dict(module.outputs),
-    }
+def _module_plan(project: Project, module: Module) -> ModulePlan:
+    return ModulePlan(
+        name=module.name,
+        type=module.type,
+        key_path=module.key_path,
+        class_name=csharp_identifier(pascal(module.name) + "Stack"),
+        variable=_stack_variable(module),
+        app_insights=module.runs_container,
+        reads_project_vault=_reads_project_vault(project, module),
+        stores=tuple(_store_plan(store) for store in module.stores_owned),
+        consumers=_consumers(project, module),
+        outputs=dict(module.outputs),
+    )
+
+
+def _stack_variable(module: Module) -> str:
+    return csharp_identifier(camel(module.name) + "Stack")
+
+
+def _consumers(project: Project, module: Module) -> tuple[str, ...]:
+    """The stacks an infrastructure module grants its stores to: the modules depending on it."""
+    if module.type != "infrastructure":
+        return ()
+    return tuple(
+        _stack_variable(m) for m in stacked_modules(project) if module.name in m.depends_on
+    )
 
 
 def _reads_project_vault(project: Project, module: Module) -> bool:
@@ -232,31 +263,23 @@ def _reads_project_vault(project: Project, module: Module) -> bool:
     return any(s.vault in (None, vault) for s in module.secrets)
 
 
-def _store_plan(store: Store) -> dict[str, Any]:
+def _store_plan(store: Store) -> StorePlan:
     spec = store.spec
+    return StorePlan(
+        name=store.name,
+        kind=store.kind,
+        topics=tuple(getattr(spec, "topics", ())),
+        queues=tuple(getattr(spec, "queues", ())),
+        lifecycle=_lifecycle(spec),
+        outputs=dict(store.outputs),
+        private_link=_private_link(store.kind),
+        resources=STORE_RESOURCES[store.kind],
+        grants=STORE_GRANTS[store.kind],
+    )
+
+
+def _lifecycle(spec: StoreSpec) -> Lifecycle | None:
     lifecycle = getattr(spec, "lifecycle", None)
-    return {
-        "name": store.name,
-        "kind": store.kind,
-        "topics": list(getattr(spec, "topics", ())),
-        "queues": list(getattr(spec, "queues", ())),
-        "lifecycle": {
-            "cool": lifecycle.coolAfterDays,
-            "archive": lifecycle.archiveAfterDays,
-            "delete": lifecycle.deleteAfterDays,
-        }
-        if lifecycle
-        else None,
-        "outputs": dict(store.outputs),
-        "private_link": {
-            "group": PRIVATE_LINKS[store.kind][0],
-            "zone": PRIVATE_LINKS[store.kind][1],
-        },
-        "resources": list(STORE_RESOURCES[store.kind]),
-        "grants": list(STORE_GRANTS[store.kind]),
-    }
-
-
-def all_store_kinds(project: Project) -> Iterator[str]:
-    for store in project.stores:
-        yield store.kind
+    if lifecycle is None:
+        return None
+    return Lifecycle(lifecycle.coolAfterDays, lifecycle.archiveAfterDays, lifecycle.deleteAfterDays)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.render import csharp_string
+from compiler.targets.pulumi.model import SizingField, SizingRecord, SizingRow, SizingSummary
 
 TIERS = ("small", "standard", "production")
 
@@ -260,23 +261,23 @@ def csharp_literal(value: Any) -> str:
     return csharp_string(value)
 
 
-def sizing_context() -> list[dict[str, Any]]:
+def sizing_context() -> tuple[SizingRecord, ...]:
     """What `Sizing.cs` prints: each record, its fields and one row of literals per tier."""
-    return [
-        {
-            "method": sizing.method,
-            "record": sizing.record,
-            "fields": [{"type": type_, "name": name} for type_, name in sizing.fields],
-            "rows": [
-                {"tier": tier, "values": [csharp_literal(v) for v in sizing.rows[tier]]}
+    return tuple(
+        SizingRecord(
+            sizing.method,
+            sizing.record,
+            tuple(SizingField(type_, name) for type_, name in sizing.fields),
+            tuple(
+                SizingRow(tier, tuple(csharp_literal(v) for v in sizing.rows[tier]))
                 for tier in TIERS
-            ],
-        }
+            ),
+        )
         for sizing in SIZINGS
-    ]
+    )
 
 
-def sizing_summary() -> list[dict[str, Any]]:
+def sizing_summary() -> tuple[SizingSummary, ...]:
     """The tier table of the README: one row per kind of resource."""
     labels = {
         "Sql": "azure-sql",
@@ -288,6 +289,6 @@ def sizing_summary() -> list[dict[str, Any]]:
         "Cosmos": "cosmos",
         "Monitoring": "Log Analytics / Application Insights",
     }
-    return [
-        {"kind": labels[s.method], "tiers": [s.summary[tier] for tier in TIERS]} for s in SIZINGS
-    ]
+    return tuple(
+        SizingSummary(labels[s.method], tuple(s.summary[tier] for tier in TIERS)) for s in SIZINGS
+    )
