@@ -57,6 +57,11 @@ def infra_repository(project: str) -> str:
     return f"{project}-infra"
 
 
+def pipeline_name(name: str) -> str:
+    """The Azure Pipelines definition of a module or of the infra repository: `<name>-ci`."""
+    return f"{name}-ci"
+
+
 def chart_path(module: str) -> str:
     """Where a module's chart lives inside its repository."""
     return f"charts/{module}"

@@ -1,8 +1,8 @@
 """The release policy of one project, as the state store needs it from the spec.
 
-The domain layer does not import the spec model: the CLI builds a
-:class:`ProjectPolicy` from the project's spec and passes it in, and tests build
-one directly.
+The domain layer does not import the spec model: :mod:`compiler.resolve.policy`
+derives a :class:`ProjectPolicy` from the resolved project (or from the compiled
+contracts, for the tracker) and callers pass it in; tests build one directly.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 from compiler.errors import UsageError
+from compiler.resolve.model import Approvals
+from compiler.resolve.policy import release_policy
 from compiler.state import EnvironmentPolicy, ProjectPolicy
 
 PIPELINE_FILE = Path(".shipspec") / "pipeline.json"
@@ -91,16 +93,12 @@ class ProjectCatalog:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ProjectCatalog:
-        environments = tuple(
-            EnvironmentPolicy(
-                name=env["name"],
-                required_approvals=env["required"],
-                approvers=tuple(env["approvers"]),
-            )
+        path = [
+            (env["name"], Approvals(env["required"], tuple(env["approvers"])))
             for env in record["environments"]
-        )
-        policy = ProjectPolicy(
-            record["tenant"], record["project"], environments, tuple(record["modules"])
+        ]
+        policy = release_policy(
+            record["tenant"], record["project"], path, modules=tuple(record["modules"])
         )
         return cls(
             tenant=record["tenant"],
@@ -132,8 +130,8 @@ def _project(tenant: str, folder: Path) -> ProjectCatalog:
     ]
     pipelines = tuple(_pipeline(name, pipe, repo) for name, pipe, repo in documents)
     modules = tuple(sorted({p.module for p in pipelines if p.module}))
-    environments = _environments([pipe for _, pipe, _ in documents])
-    policy = ProjectPolicy(tenant, folder.name, environments, modules)
+    path = _path([pipe for _, pipe, _ in documents])
+    policy = release_policy(tenant, folder.name, path, modules=modules)
     gitops = next((_gitops_name(pipe) for _, pipe, _ in documents if _gitops_name(pipe)), None)
     applications = _applications(folder / (gitops or f"{folder.name}-gitops"), tenant, folder.name)
     return ProjectCatalog(tenant, folder.name, policy, pipelines, gitops, applications)
@@ -163,19 +161,19 @@ def _pipeline(folder: str, pipe: dict[str, Any], repo: dict[str, Any]) -> Pipeli
     )
 
 
-def _environments(pipelines: list[dict[str, Any]]) -> tuple[EnvironmentPolicy, ...]:
+def _path(pipelines: list[dict[str, Any]]) -> list[tuple[str, Approvals | None]]:
     """The environment path: the longest one any pipeline declares, with its approvals."""
     best: list[dict[str, Any]] = max(
         (p.get("environments", []) for p in pipelines), key=len, default=[]
     )
-    return tuple(
-        EnvironmentPolicy(
-            name=env["specEnvironment"],
-            required_approvals=(env.get("approvals") or {}).get("required", 0),
-            approvers=tuple((env.get("approvals") or {}).get("approvers", ())),
-        )
-        for env in best
-    )
+    return [(env["specEnvironment"], _approvals(env.get("approvals"))) for env in best]
+
+
+def _approvals(declared: dict[str, Any] | None) -> Approvals | None:
+    """An environment's approvals as the pipeline contract states them (null: none)."""
+    if not declared:
+        return None
+    return Approvals(declared.get("required", 0), tuple(declared.get("approvers", ())))
 
 
 def _gitops_name(pipe: dict[str, Any]) -> str | None:

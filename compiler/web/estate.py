@@ -13,7 +13,8 @@ from pathlib import Path
 
 from compiler.kubernetes.values import application_name
 from compiler.resolve import Project
-from compiler.state.policy import EnvironmentPolicy, ProjectPolicy
+from compiler.resolve.policy import project_policy
+from compiler.state.policy import ProjectPolicy
 
 DEPLOYABLE = ("microservice", "worker")
 
@@ -56,16 +57,7 @@ def load_estate(specs: Path) -> WebEstate:
 
 
 def _view(project: Project) -> ProjectView:
-    environments = tuple(
-        EnvironmentPolicy(
-            name=env.name,
-            required_approvals=env.approvals.required if env.approvals else 0,
-            approvers=env.approvals.approvers if env.approvals else (),
-        )
-        for env in project.environments
-    )
-    modules = tuple(m.name for m in project.modules)
-    policy = ProjectPolicy(project.tenant, project.name, environments, modules)
+    policy = project_policy(project)
     spans = {m.name: str(project.source.span(m.path, at_key=True)) for m in project.modules}
     deployables = tuple(m.name for m in project.modules if m.type in DEPLOYABLE)
     applications = {

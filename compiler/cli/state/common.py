@@ -13,9 +13,8 @@ import click
 from compiler.cli.common import format_option, handle_errors
 from compiler.errors import StateError, UsageError
 from compiler.report import Outcome
-from compiler.state import EnvironmentPolicy, ProjectPolicy, Scope, Store, resolve_actor
+from compiler.state import ProjectPolicy, Scope, Store, resolve_actor
 from compiler.state.engine import ENV_VAR
-from compiler.state.identity import normalise
 from compiler.state.services import (
     promotion,
 )
@@ -61,8 +60,10 @@ class StateContext:
 
 
 def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
-    """The release policy of one project, read from its spec (the only spec import here)."""
+    """The release policy of one project, from its resolved spec (the only spec import here)."""
     from compiler.pipeline import load_spec
+    from compiler.resolve import resolve_project
+    from compiler.resolve.policy import project_policy
 
     source = load_spec([specs]).find_project(tenant, project)
     if source is None:
@@ -70,26 +71,7 @@ def policy_from_spec(specs: Path, tenant: str, project: str) -> ProjectPolicy:
             f"project {tenant}/{project} is not declared under {specs}",
             hint="check --tenant/--project, or point --specs at the spec folder",
         )
-    spec = source.model.spec
-    declared = {
-        normalise(group.name): frozenset(normalise(m) for m in group.members)
-        for group in source.approver_groups
-    }
-    environments = tuple(
-        EnvironmentPolicy(
-            name=env.name,
-            required_approvals=env.approvals.required if env.approvals else 0,
-            approvers=tuple(env.approvals.approvers) if env.approvals else (),
-            declared=declared,
-        )
-        for env in spec.environments
-    )
-    from compiler.layout import infra_repository
-
-    modules = tuple(m.name for m in spec.modules)
-    pipelines = tuple(f"{name}-ci" for name in (*modules, infra_repository(project)))
-    organization = spec.azureDevOps.organization
-    return ProjectPolicy(tenant, project, environments, modules, pipelines, organization)
+    return project_policy(resolve_project(source))
 
 
 def _common_options(*, scoped: bool, actor: bool, specs: bool, key: bool) -> list[Any]:
