@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from compiler.cli.common import format_option, handle_errors
-from compiler.gitops_image import set_image
-from compiler.gitops_outputs import read_stack_outputs, set_outputs, set_revision
-from compiler.gitops_release import promote_release
+from compiler.gitops_image import SetImageResult, set_image
+from compiler.gitops_outputs import SetOutputsResult, read_stack_outputs, set_outputs, set_revision
+from compiler.gitops_release import ReleaseResult, promote_release
 from compiler.outlock import checkout_lock_file, exclusive
-from compiler.report import reporter_for
+from compiler.report import Outcome
 
 
 def gitops_group() -> click.Group:
@@ -53,37 +53,46 @@ def set_image_command(
     digest: str,
     revision: str | None,
     output_format: str,
-) -> None:
+) -> Outcome:
     """Pin MODULE in ENV to DIGEST (and its chart to REVISION, or in the Kustomize layout
-    write its release from the base the environment before ENV runs): a no-op when pinned."""
+    write its release from the state the environment before ENV runs): a no-op when pinned."""
     with exclusive(checkout_lock_file(repo), "gitops set-image"):
         result = set_image(repo, environment, module, digest)
-        chart = set_revision(repo, environment, module, revision) if revision else ("", False)
+        chart = set_revision(repo, environment, module, revision) if revision else None
         release = promote_release(repo, environment, module)
-    if output_format == "json":
-        record = result.to_dict()
-        if revision:
-            record["revision"] = {"file": chart[0], "revision": revision, "changed": chart[1]}
-        if release is not None:
-            record["release"] = release.to_dict()
-        reporter_for("json").success("", record)
-        return
-    if chart[0]:
-        state = "now renders" if chart[1] else "already renders"
-        click.echo(f"{chart[0]}: {module} in {environment} {state} the chart of {revision}")
+    return set_image_outcome(result, module, environment, revision, chart, release)
+
+
+def set_image_outcome(
+    result: SetImageResult,
+    module: str,
+    environment: str,
+    revision: str | None,
+    chart: tuple[str, bool] | None,
+    release: ReleaseResult | None = None,
+) -> Outcome:
+    """What set-image says: the chart pin's or the release's line (when it has one), then the
+    image pin's."""
+    record = result.to_dict()
+    lines = []
+    if revision and chart is not None:
+        file, changed = chart
+        record["revision"] = {"file": file, "revision": revision, "changed": changed}
+        if file:
+            state = "now renders" if changed else "already renders"
+            lines.append(f"{file}: {module} in {environment} {state} the chart of {revision}")
     if release is not None:
+        record["release"] = release.to_dict()
         state = "now runs" if release.changed else "already runs"
-        click.echo(
+        lines.append(
             f"{release.file}: {module} in {environment} {state} the base of {release.source}"
         )
+    where = f"{result.file}: {module} in {environment}"
     if result.changed:
-        click.echo(
-            f"{result.file}: {module} in {environment} now runs {digest} (was {result.previous or 'unpinned'})"
-        )
+        lines.append(f"{where} now runs {result.digest} (was {result.previous or 'unpinned'})")
     else:
-        click.echo(
-            f"{result.file}: {module} in {environment} already runs {digest}; nothing changed"
-        )
+        lines.append(f"{where} already runs {result.digest}; nothing changed")
+    return Outcome(tuple(lines), record)
 
 
 @click.command("set-outputs")
@@ -101,14 +110,19 @@ def set_image_command(
 @handle_errors()
 def set_outputs_command(
     repo: Path, environment: str, stack_outputs: Path, tenant_id: str, output_format: str
-) -> None:
+) -> Outcome:
     """Write every module's identity client id and the tenant id of ENV; a no-op when current."""
     outputs = read_stack_outputs(stack_outputs)
     with exclusive(checkout_lock_file(repo), "gitops set-outputs"):
         result = set_outputs(repo, environment, outputs, tenant_id)
-    if output_format == "json":
-        reporter_for("json").success("", result.to_dict())
-        return
-    for module in result.modules:
-        state = "now runs as" if module.changed else "already runs as"
-        click.echo(f"{module.file}: {module.module} in {environment} {state} {module.client_id}")
+    return set_outputs_outcome(result)
+
+
+def set_outputs_outcome(result: SetOutputsResult) -> Outcome:
+    """What set-outputs says: one line per module of the environment."""
+    lines = tuple(
+        f"{m.file}: {m.module} in {result.environment} "
+        f"{'now runs as' if m.changed else 'already runs as'} {m.client_id}"
+        for m in result.modules
+    )
+    return Outcome(lines, result.to_dict())

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compiler.cli.gitops import gitops_group
+from compiler.cli.gitops import gitops_group, set_image_outcome
+from compiler.gitops_image import SetImageResult
 from tests.kubernetes.helpers import kustomize_build
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -171,3 +172,21 @@ def test_pipeline_owned_files_are_scaffold_and_everything_else_is_managed(
                 )
                 if "-gitops/" in path or "/charts/" in path:
                     assert entry["ownership"] == ("scaffold" if is_pin else "managed"), path
+
+
+def test_set_image_says_the_chart_pin_first_and_only_where_the_layout_has_one() -> None:
+    result = SetImageResult("environments/dev/api/image.yaml", "", DIGEST, changed=True)
+    commit = "a" * 40
+    helm = set_image_outcome(result, "api", "dev", commit, ("argocd/revisions/dev/api.yaml", True))
+    assert helm.lines == (
+        f"argocd/revisions/dev/api.yaml: api in dev now renders the chart of {commit}",
+        f"environments/dev/api/image.yaml: api in dev now runs {DIGEST} (was unpinned)",
+    )
+    assert helm.exit_code == 0
+    kustomize = set_image_outcome(result, "api", "dev", commit, ("", False))
+    assert len(kustomize.lines) == 1
+    assert kustomize.data == {
+        **result.to_dict(),
+        "revision": {"file": "", "revision": commit, "changed": False},
+    }
+    assert set_image_outcome(result, "api", "dev", None, None).data == result.to_dict()
