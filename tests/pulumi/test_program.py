@@ -109,7 +109,7 @@ def test_stack_configs_read_back_as_the_plan_that_wrote_them(infra_tree: Path) -
     """A stack config is data through the one serializer: its file parses to the plan's document."""
     estate = resolve_specs(SPEC_SOURCES, base=ROOT)
     plans = [infra_plan(p) for p in estate.projects if p.has_infrastructure]
-    assert len(plans) == 3
+    assert len(plans) == 6
     for plan in plans:
         (folder,) = infra_tree.glob(f"{plan.tenant}/*/{plan.project}-infra")
         for stack in plan.stacks:
