@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from compiler.layout import pipeline_name
 from compiler.resolve.model import Approvals, Project
-from compiler.spec.models import ApproverGroup
+from compiler.spec.models.documents import ApproverGroup
 from compiler.state.identity import normalise
 from compiler.state.policy import EnvironmentPolicy, ProjectPolicy
 
