@@ -7,10 +7,13 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from jinja2 import meta
 from ruamel.yaml import YAML
 
+from compiler.contexts import TemplateContext
 from compiler.ir import Plan
 from compiler.pipeline import load_spec, resolve_specs
+from compiler.render import environment
 from compiler.spec.secrets import secret_kind
 from compiler.targets.pulumi.plan import (
     AZURE_NATIVE_VERSION,
@@ -255,3 +258,20 @@ def test_projects_without_stores_get_no_infra_repository(examples_plan: Plan) ->
     folders = {(p.tenant, p.folder) for p in examples_plan.projects if p.files}
     assert ("fabrikam", "shared-libs") not in folders
     assert ("contoso", "payments") in folders
+
+
+def test_every_pulumi_template_reads_only_what_its_typed_context_declares(
+    examples_plan: Plan,
+) -> None:
+    env = environment("pulumi")
+    checked = set()
+    for project in examples_plan.projects:
+        for planned in project.files:
+            if planned.family != "pulumi":
+                continue
+            assert isinstance(planned.context, TemplateContext), planned.template
+            source = env.loader.get_source(env, planned.template.split("/", 1)[1])[0]  # type: ignore[union-attr]
+            names = meta.find_undeclared_variables(env.parse(source))
+            assert names <= set(planned.context), (planned.template, names - set(planned.context))
+            checked.add(planned.template)
+    assert len(checked) >= 11

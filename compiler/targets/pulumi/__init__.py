@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from compiler.contexts import TemplateContext
 from compiler.ir import OutputFile
 from compiler.resolve.model import Project
 from compiler.serialize import Line, lines
-from compiler.targets.pulumi.model import StackPlan, template_context
-from compiler.targets.pulumi.plan import infra_plan
+from compiler.targets.pulumi.model import ModuleStackContext, StackConfig, StackPlan
+from compiler.targets.pulumi.plan import FEDERATION_AUDIENCE, infra_plan
 from compiler.targets.repo import declaration_file
 
 FAMILY = "pulumi"
@@ -51,27 +52,24 @@ def infra_files(project: Project) -> Iterator[OutputFile]:
     plan = infra_plan(project)
     root = project.infra_repository
 
-    def managed(path: str, template: str, key_path: str, **extra: object) -> OutputFile:
-        context = template_context(plan, **extra)
+    def managed(
+        path: str, template: str, key_path: str, context: TemplateContext = plan
+    ) -> OutputFile:
         return project.file(f"{root}/{path}", f"{FAMILY}/{template}", context, key_path)
 
     yield declaration_file(project, root, pushes=False)
     yield managed("Pulumi.yaml", "Pulumi.yaml.j2", "metadata.name")
     for stack in plan.stacks:
-        yield project.file(
-            f"{root}/Pulumi.{stack.name}.yaml",
-            f"{FAMILY}/Pulumi.stack.yaml.j2",
-            {"lines": stack_lines(stack)},
-            stack.key_path,
-        )
-    yield managed(f"{plan.namespace}.csproj", "Infra.csproj.j2", "spec.modules")
+        config = StackConfig(stack_lines(stack))
+        yield managed(f"Pulumi.{stack.name}.yaml", "Pulumi.stack.yaml.j2", stack.key_path, config)
+    yield managed(f"{plan.csharp_namespace}.csproj", "Infra.csproj.j2", "spec.modules")
     yield managed("global.json", "global.json.j2", "spec.modules")
     for path, template, key_path in PROGRAM_FILES:
         yield managed(path, template, key_path)
     for module in plan.modules:
-        yield managed(
-            f"Modules/{module.class_name}.cs", "ModuleStack.cs.j2", module.key_path, module=module
-        )
+        context = ModuleStackContext(plan.csharp_namespace, FEDERATION_AUDIENCE, module)
+        path = f"Modules/{module.class_name}.cs"
+        yield managed(path, "ModuleStack.cs.j2", module.key_path, context)
 
 
 def stack_lines(stack: StackPlan) -> list[Line]:

@@ -1,17 +1,24 @@
-"""The typed context of the Pulumi templates: what the infra program, its README and its
+"""The typed contexts of the Pulumi templates: what the infra program, its README and its
 stack configs print, as frozen dataclasses read by attribute.
 
 :func:`compiler.targets.pulumi.plan.infra_plan` builds one :class:`InfraPlan` per
-project from the resolved estate; the templates only print its fields.
+project from the resolved estate; it is the context of every project-wide file.  A
+module's ComponentResource gets a :class:`ModuleStackContext`, a stack config a
+:class:`StackConfig` (the serializer's lines of its document).
+
+The C# namespace is `csharp_namespace`, never `namespace`: that name is a Jinja
+global, which a context without it would print instead of failing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from compiler.contexts import TemplateContext
 from compiler.resolve.access import ClusterPull
+from compiler.serialize import Line
 
 
 @dataclass(frozen=True)
@@ -161,14 +168,14 @@ class SizingSummary:
 
 
 @dataclass(frozen=True)
-class InfraPlan:
+class InfraPlan(TemplateContext):
     """Everything the Pulumi templates print for one project."""
 
     tenant: str
     project: str
     pulumi_project: str
-    namespace: str
-    """The C# root namespace (`<Tenant>.<Project>.Infra`)."""
+    csharp_namespace: str
+    """The program's root namespace (`<Tenant>.<Project>.Infra`)."""
     dotnet_version: str
     sdk_version: str
     packages: Mapping[str, str]
@@ -176,7 +183,6 @@ class InfraPlan:
     spec_file: str
     azure_connection: str
     preview_connection: str
-    federation_audience: str
     stacks: tuple[StackPlan, ...]
     modules: tuple[ModulePlan, ...]
     outputs: tuple[StackOutput, ...]
@@ -190,6 +196,18 @@ class InfraPlan:
     sizing_summary: tuple[SizingSummary, ...]
 
 
-def template_context(plan: InfraPlan, **extra: object) -> dict[str, Any]:
-    """The plan's fields as the template's top-level names (values stay typed), plus `extra`."""
-    return {**{f.name: getattr(plan, f.name) for f in fields(plan)}, **extra}
+@dataclass(frozen=True)
+class ModuleStackContext(TemplateContext):
+    """What `Modules/<Module>Stack.cs` prints: one module's ComponentResource."""
+
+    csharp_namespace: str
+    federation_audience: str
+    """The audience of the workload identity's federated credential."""
+    module: ModulePlan
+
+
+@dataclass(frozen=True)
+class StackConfig(TemplateContext):
+    """A stack's `Pulumi.<env>.yaml`: its document as the serializer's lines."""
+
+    lines: list[Line]
