@@ -148,13 +148,7 @@ class Layout:
         """The pipeline-owned chart revision of one module in one environment (scaffold)."""
         pin = objects.revision_pin(self.project, workload, env)
         context = Pin(workload.name, env.name, pin.name, workload.module.repository)
-        return self._file(
-            pin.path,
-            f"{FAMILY}/revision.yaml.j2",
-            context,
-            f"{workload.module.key_path}.name",
-            Ownership.SCAFFOLD,
-        )
+        return self._pipeline_file(workload, pin.path, f"{FAMILY}/revision.yaml.j2", context)
 
     # --- helm layout -----------------------------------------------------------------------------
 
@@ -170,12 +164,11 @@ class Layout:
                     Values(lines(values)),
                     f"{key}.deploy",
                 )
-                yield self._file(
+                yield self._pipeline_file(
+                    workload,
                     f"{folder}/{layout.HELM_IMAGE_FILE}",
                     f"{FAMILY}/image.yaml.j2",
                     Pin(workload.name, env.name),
-                    f"{key}.name",
-                    Ownership.SCAFFOLD,
                 )
                 yield self.outputs(workload, env, f"{FAMILY}/outputs.yaml.j2")
                 yield self.revision(workload, env)
@@ -196,9 +189,15 @@ class Layout:
     # --- kustomize layout ------------------------------------------------------------------------
 
     def kustomize_files(self) -> Iterator[OutputFile]:
+        built = {
+            (w.name, env.name): overlays.overlay(w, env)
+            for w in self.workloads
+            for env in self.project.environments
+        }
         for workload in self.workloads:
-            yield from self._base(workload)
-            yield from self._releases(workload)
+            base = k.workload_objects(workload)
+            yield from self._base(workload, base)
+            yield from self._releases(workload, base, built)
         for env in self.project.environments:
             modules = [w.name for w in self.workloads]
             config = objects.kustomization(resources=modules)
@@ -209,7 +208,7 @@ class Layout:
                 KUSTOMIZE,
             )
             for workload in self.workloads:
-                yield from self._overlay(workload, env)
+                yield from self._overlay(workload, env, built[workload.name, env.name])
         yield self._file(
             layout.PROMOTION_PATH_FILE,
             f"{KUSTOMIZE}/path.yaml.j2",
@@ -217,10 +216,10 @@ class Layout:
             "spec.environments",
         )
 
-    def _base(self, workload: kv.Workload) -> Iterator[OutputFile]:
+    def _base(self, workload: kv.Workload, base: list[objects.Obj]) -> Iterator[OutputFile]:
         key = workload.module.key_path
         names = []
-        for obj in k.workload_objects(workload):
+        for obj in base:
             name = k.file_name(obj)
             names.append(name)
             yield self.document(f"base/{workload.name}/{name}", [obj], key, KUSTOMIZE)
@@ -233,59 +232,66 @@ class Layout:
             KUSTOMIZE,
         )
 
-    def _overlay(self, workload: kv.Workload, env: Environment) -> Iterator[OutputFile]:
+    def _overlay(
+        self, workload: kv.Workload, env: Environment, overlay: overlays.Overlay
+    ) -> Iterator[OutputFile]:
         folder = layout.overlay_folder(env.name, workload.name)
         key = workload.module.key_path
-        overlay = overlays.overlay(workload, env)
         for name, docs in overlay.files.items():
             yield self.document(f"{folder}/{name}", docs, key, KUSTOMIZE)
         if overlay.own:
             own = f"{folder}/{layout.KUSTOMIZE_OWN_FILE}"
             yield self.document(own, overlay.own, key, KUSTOMIZE)
         yield self.document(f"{folder}/kustomization.yaml", [overlay.kustomization], key, KUSTOMIZE)
-        yield self._file(
+        yield self._pipeline_file(
+            workload,
             f"{folder}/{layout.KUSTOMIZE_IMAGE_FILE}",
             f"{KUSTOMIZE}/image-component.yaml.j2",
             ImageComponent(workload.image, workload.name, env.name),
-            f"{key}.name",
-            Ownership.SCAFFOLD,
         )
         yield self.outputs(workload, env, f"{KUSTOMIZE}/outputs.yaml.j2")
 
-    def _releases(self, workload: kv.Workload) -> Iterator[OutputFile]:
+    def _releases(
+        self,
+        workload: kv.Workload,
+        base: list[objects.Obj],
+        built: dict[tuple[str, str], overlays.Overlay],
+    ) -> Iterator[OutputFile]:
         """Each environment's first release and next-file, from today's state (scaffold:
         each promotion rewrites both, see :mod:`compiler.gitops_release`)."""
         path = [env.name for env in self.project.environments]
-        own = {
-            env.name: tuple(lines(o) for o in overlays.overlay(workload, env).own)
-            for env in self.project.environments
-        }
-        base = tuple(lines(obj) for obj in k.workload_objects(workload))
+        own = {e: tuple(lines(o) for o in built[workload.name, e].own) for e in path}
+        base_lines = tuple(lines(obj) for obj in base)
         for env in self.project.environments:
             marker = section_marker(workload.name, env.name) if own[env.name] else ""
             source = base_source(path, env.name, workload.name)
             header = release_header(workload.name, env.name, source)
-            release = Release(header, base, marker, own[env.name])
+            release = Release(header, base_lines, marker, own[env.name])
             later = path[path.index(env.name) + 1 :]
             sections = tuple((section_marker(workload.name, e), own[e]) for e in later)
             following = Next(next_header(workload.name, env.name), sections)
             yield self._pipeline_file(
-                workload, layout.release_file(env.name, workload.name), "release.yaml.j2", release
+                workload,
+                layout.release_file(env.name, workload.name),
+                f"{KUSTOMIZE}/release.yaml.j2",
+                release,
             )
             yield self._pipeline_file(
-                workload, layout.next_file(env.name, workload.name), "next.yaml.j2", following
+                workload,
+                layout.next_file(env.name, workload.name),
+                f"{KUSTOMIZE}/next.yaml.j2",
+                following,
             )
 
     def _pipeline_file(
         self, workload: kv.Workload, path: str, template: str, context: TemplateContext
     ) -> OutputFile:
+        """A file a pipeline owns once compile created it (scaffold), keyed at the module name."""
         key = f"{workload.module.key_path}.name"
-        return self._file(path, f"{KUSTOMIZE}/{template}", context, key, Ownership.SCAFFOLD)
+        return self._file(path, template, context, key, Ownership.SCAFFOLD)
 
     def outputs(self, workload: kv.Workload, env: Environment, template: str) -> OutputFile:
         """The pipeline-owned identity ids of one module in one environment (scaffold)."""
         context = Pin(workload.name, env.name, overlays.outputs_config_map(workload))
         path = layout.outputs_file(self.project.manifests, env.name, workload.name)
-        return self._file(
-            path, template, context, f"{workload.module.key_path}.name", Ownership.SCAFFOLD
-        )
+        return self._pipeline_file(workload, path, template, context)
