@@ -149,3 +149,21 @@ def test_a_kustomize_change_reaches_an_environment_only_along_the_promotion_path
     estate.promote(project, staging, module)
     estate.promote(project, prod, module)
     assert ports() == {"dev": {8081}, "staging": {8081}, "prod": {8081}}
+
+
+def test_a_first_promotion_writes_the_release_compile_created(tmp_path: Path) -> None:
+    """Compile's first release and next-file are byte for byte what a promotion writes from
+    the same state: promoting an unchanged estate along the path rewrites neither."""
+    estate = compile_estate(tmp_path, WIRING_SPECS, "flux", "kustomize")
+    for project in estate.projects:
+        gitops = estate.gitops(project)
+        pipeline_owned = [
+            *gitops.glob("overlays/*/*/release.yaml"),
+            *gitops.glob("overlays/*/*/next.yaml"),
+        ]
+        assert pipeline_owned
+        before = {path: path.read_bytes() for path in pipeline_owned}
+        for env in project.environments:
+            for module in project.workloads:
+                estate.promote(project, env, module.name)
+        assert {path: path.read_bytes() for path in pipeline_owned} == before
